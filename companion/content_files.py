@@ -1,0 +1,78 @@
+"""Load content TOML files: the package's defaults, overridden by the user's.
+
+A user file with the same name in the config folder is merged over the
+package file (tables merge, other values replace). Errors name the file and
+the line, so a typo in someone's own phrase file is easy to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from companion.errors import ContentError
+from companion.paths import config_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; on error raise ContentError naming ``source`` and its line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        match = re.search(r"line (\d+)", str(err))
+        where = f"{source}, line {match.group(1)}" if match else source
+        raise ContentError(
+            f"content file {where} is not valid TOML: {err}",
+            f"correct the file, or move it away to use the built-in content ({source})",
+        ) from err
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read and parse one TOML file with a clear error when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ContentError(f"cannot read content file {path}: {err}", "check the file") from err
+    return parse_toml(text, str(path))
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into a copy of ``base`` (tables merge, values replace)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load(name: str, user_dir: Path | None = None) -> dict[str, Any]:
+    """Load package content ``name`` (e.g. "commands.toml") merged with the user's copy."""
+    packaged = resources.files("companion.content").joinpath(name)
+    data = parse_toml(packaged.read_text(encoding="utf-8"), f"companion/content/{name}")
+    user_file = (user_dir or config_dir()) / name
+    if user_file.is_file():
+        data = merge(data, read_toml(user_file))
+    return data
+
+
+def require(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
+    """Fetch ``data[key]`` checking its type, or raise ContentError naming ``source``."""
+    if key not in data:
+        raise ContentError(f"{source}: missing '{key}'", f"add '{key}' to {source}")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise ContentError(
+            f"{source}: '{key}' should be a {kind.__name__}, not {type(value).__name__}",
+            f"fix '{key}' in {source}",
+        )
+    return value

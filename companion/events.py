@@ -1,0 +1,80 @@
+"""Events fed into the pure session core. Times are in seconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Started:
+    """The session shell is ready; the core may speak its first prompt."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A final utterance from the recognizer.
+
+    ``intent`` is the command it maps to, or None for free speech (dictation or
+    out-of-grammar). ``start_s``/``end_s`` are stream times in seconds;
+    ``confidence`` is 0..1, or None when the engine gives none.
+    """
+
+    text: str
+    intent: str | None = None
+    start_s: float = 0.0
+    end_s: float = 0.0
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Partial:
+    """An unstable, in-progress hypothesis (shown on screen, never acted on)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A line the person typed (keyboard mode or fallback)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SpeechFinished:
+    """The output stream played the last sample of prompt ``prompt_id``."""
+
+    prompt_id: str
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A timer started with ``StartTimer(timer_id, ...)`` elapsed."""
+
+    timer_id: str
+
+
+@dataclass(frozen=True)
+class DeviceLost:
+    """An audio device went away; ``kind`` is "input" or "output"."""
+
+    kind: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DeviceBack:
+    """A lost audio device works again; ``kind`` is "input" or "output"."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """The person pressed Ctrl-C: end now, keeping what was done."""
+
+
+Event = (
+    Started | Heard | Partial | Typed | SpeechFinished | TimerFired | DeviceLost | DeviceBack
+    | Interrupted
+)

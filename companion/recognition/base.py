@@ -1,0 +1,76 @@
+"""The one interface every recognizer implements.
+
+Audio goes in as 16 kHz mono int16 blocks; hypotheses come out. A recognizer
+is either in *command* mode (a closed set of phrases, everything else
+rejected) or in *dictation* mode (free recognition of spoken answers).
+One recognizer instance serves one thread: engines are not thread-safe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE_HZ = 16_000
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What the recognizer listens for.
+
+    ``phrases`` are the command phrasings allowed now (lower case, as written
+    in the vocabulary). When ``dictation`` is true, free speech is recognized
+    and ``phrases`` are still matched if said alone. ``bias`` lists words to
+    favour in dictation (for example the words of a rehearsal phrase).
+    """
+
+    phrases: tuple[str, ...] = ()
+    dictation: bool = False
+    bias: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognized word with stream times in seconds and confidence 0..1 (or None)."""
+
+    text: str
+    start_s: float
+    end_s: float
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A partial (``final`` False) or final recognition result.
+
+    ``text`` is lower case; in command mode a final hypothesis with empty text
+    means "speech was heard but rejected as not a command". Times are seconds
+    since the recognizer's stream started (samples fed / 16 000).
+    """
+
+    text: str
+    final: bool
+    start_s: float = 0.0
+    end_s: float = 0.0
+    confidence: float | None = None
+    words: tuple[Word, ...] = ()
+
+
+class Recognizer(Protocol):
+    """Streaming speech recognition: one instance per thread."""
+
+    name: str
+
+    def set_grammar(self, grammar: Grammar) -> None:
+        """Switch what is listened for; takes effect at the next utterance."""
+
+    def accept(self, samples: np.ndarray) -> list[Hypothesis]:
+        """Feed a block of int16 mono samples at 16 kHz; return new hypotheses."""
+
+    def flush(self) -> list[Hypothesis]:
+        """End of stream: return the final hypothesis of speech still open, if any."""
+
+    def reset(self) -> None:
+        """Drop any audio in progress (after the companion spoke, for example)."""
