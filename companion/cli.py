@@ -1,0 +1,109 @@
+"""Command line: a thin layer over the library.
+
+Domain errors (:class:`companion.errors.CompanionError`) become one
+actionable message and a non-zero exit code here, never a traceback.
+Heavy imports happen inside the commands so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from companion import __version__
+from companion.errors import CompanionError
+
+ENGINES = ("auto", "vosk", "pocketsphinx")
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="speech recognizer (auto: Vosk when a model is found)")
+    parser.add_argument("--model", type=Path, metavar="PATH",
+                        help="Vosk model folder (else $COMPANION_MODEL, models/, data folder)")
+
+
+def _add_voice_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text", action="store_true",
+                        help="typed input and printed prompts only (no audio)")
+    parser.add_argument("--voice", help="text-to-speech voice id (see `companion doctor`)")
+    parser.add_argument("--rate", type=int, default=None, metavar="WPM",
+                        help="speaking rate in words per minute (calm default: 140)")
+    parser.add_argument("--input-device", metavar="NAME_OR_INDEX",
+                        help="microphone (see `companion devices`)")
+    parser.add_argument("--output-device", metavar="NAME_OR_INDEX",
+                        help="speaker (see `companion devices`)")
+    _add_engine_options(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree; `companion` alone runs `ground`."""
+    parser = argparse.ArgumentParser(
+        prog="companion",
+        description="An offline, voice-first grounding companion. Nothing leaves this machine.",
+        epilog="Run `companion` with no command to start a grounding session.",
+    )
+    parser.add_argument("--version", action="version", version=f"companion {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ground = sub.add_parser("ground", help="be talked through the urge to run, hands-free",
+                            description="A short spoken grounding session: pause, notice, "
+                            "question the thought, choose what to do next.")
+    _add_voice_options(ground)
+    ground.add_argument("--region", help="where you are, for helpline numbers (US, UK, IE, "
+                        "CA, EU, ...; default: from your system locale)")
+    ground.add_argument("--diagram", type=Path, metavar="FILE",
+                        help="write the flow's state diagram (Mermaid) to FILE and exit")
+
+    listen = sub.add_parser("listen", help="print what the recognizer hears (JSON lines)",
+                            description="Recognize commands from a WAV file or the "
+                            "microphone; one JSON object per utterance.")
+    source = listen.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from", dest="wav", type=Path, metavar="FILE.wav",
+                        help="recognize a WAV file")
+    source.add_argument("--live", action="store_true", help="listen to the microphone")
+    listen.add_argument("--json", action="store_true", help="JSON lines (the default)")
+    listen.add_argument("--dictation", action="store_true",
+                        help="free speech instead of commands")
+    listen.add_argument("--seconds", type=float, default=None,
+                        help="with --live: stop after this many seconds")
+    listen.add_argument("--input-device", metavar="NAME_OR_INDEX")
+    _add_engine_options(listen)
+
+    from companion.models import add_model_commands
+
+    add_model_commands(sub)
+
+    sub.add_parser("devices", help="list audio devices")
+    doctor = sub.add_parser("doctor", help="check recognizer, model, speech and audio")
+    _add_engine_options(doctor)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `companion` console script."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command is None:
+        args = parser.parse_args(["ground", *(argv or sys.argv[1:])])
+    try:
+        return _dispatch(args)
+    except CompanionError as err:
+        print(f"companion: {err.message}", file=sys.stderr)
+        if err.fix:
+            print(f"  fix: {err.fix}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("\ncompanion: stopped.", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from companion import commands
+
+    handler = getattr(args, "func", None)
+    if handler is not None:  # `model ...` subcommands carry their own handler
+        return int(handler(args))
+    return int(getattr(commands, f"cmd_{args.command}")(args))

@@ -1,0 +1,93 @@
+"""`companion doctor`: check each part and print every problem with its fix."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from rich.console import Console
+
+from companion import paths
+from companion.errors import CompanionError
+
+Check = Callable[[], str]
+
+
+def _recognizer(args: argparse.Namespace) -> Check:
+    def check() -> str:
+        from companion.recognition.engines import open_recognizer
+
+        notes: list[str] = []
+        recognizer = open_recognizer(args.engine, args.model, announce=notes.append)
+        return f"{recognizer.name} loads" + (f" ({notes[0]})" if notes else "")
+    return check
+
+
+def _vosk_model() -> str:
+    from companion.models import find_model
+
+    path = find_model(None)
+    if path is None:
+        return ("none installed (optional; pocketsphinx is used): "
+                "companion model download vosk-model-small-en-us-0.15")
+    return f"found at {path}"
+
+
+def _speech() -> str:
+    from companion.tts import list_voices
+
+    voices = list_voices()
+    return f"text-to-speech works, {len(voices)} voices (e.g. {', '.join(v[0] for v in voices[:3])})"
+
+
+def _audio() -> str:
+    from companion.audio.devices import check_audio
+
+    problems = check_audio()
+    if problems:
+        raise CompanionError(problems[0], "; ".join(problems[1:]) or "see `companion devices`")
+    return "input and output devices found"
+
+
+def _content() -> str:
+    from companion.core.ground import load_ground_content
+    from companion.intents import Vocabulary
+    from companion.safety_net import RegionalSafetyNet
+
+    Vocabulary.load()
+    load_ground_content()
+    net = RegionalSafetyNet.load(None)
+    return f"content files load (your overrides go in {paths.config_dir()}); region {net.region}"
+
+
+def _store() -> str:
+    from companion.store import Store
+
+    with Store.open() as store:
+        count = len(store.sessions(limit=1000))
+        return f"{store.path} is healthy ({count} sessions recorded)"
+
+
+def run_checks(args: argparse.Namespace) -> list[str]:
+    """Run every check; print ✓ or ✗ with the fix; return the problems."""
+    console = Console(highlight=False)
+    checks: list[tuple[str, Check]] = [
+        ("recognizer", _recognizer(args)),
+        ("vosk model", _vosk_model),
+        ("speech", _speech),
+        ("audio", _audio),
+        ("content", _content),
+        ("store", _store),
+    ]
+    problems = []
+    for name, check in checks:
+        try:
+            console.print(f"[green]ok[/]   {name}: {check()}")
+        except CompanionError as err:
+            problems.append(name)
+            console.print(f"[red]fail[/] {name}: {err.message}")
+            if err.fix:
+                console.print(f"       fix: {err.fix}")
+    console.print(f"config folder: {paths.config_dir()}")
+    console.print(f"data folder:   {paths.data_dir()}")
+    return problems

@@ -1,0 +1,260 @@
+"""The thin shell around a pure flow: threads, devices, timers, store.
+
+One event queue feeds the core on the main thread. Producers: the
+recognizer thread (Heard), the keyboard thread (Typed), the output stream's
+notifier (SpeechFinished), the microphone watchdog (DeviceLost/DeviceBack)
+and the timer table (TimerFired, on ``time.monotonic``). Effects are carried
+out here and nowhere else.
+
+Half-duplex: while the companion speaks, and for a short guard after, the
+microphone's audio is dropped; then the queue is drained and the recognizer
+reset, so the companion never answers itself.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from companion import effects as fx
+from companion import events as ev
+from companion.core.flow import Flow
+from companion.intents import Vocabulary
+from companion.recognition.base import Grammar, Recognizer
+from companion.screen import Screen
+
+GUARD_S = 0.3  # after the last sample leaves the speaker, before listening again
+
+
+class AudioSource(Protocol):
+    """A microphone or a WAV file: 16 kHz mono int16 blocks."""
+
+    def read(self, timeout_s: float) -> np.ndarray | None: ...
+
+    def drain(self) -> None: ...
+
+
+class Speaker(Protocol):
+    """Speech output: renders text and plays it, reporting start/end."""
+
+    def speak(self, prompt_id: str, text: str, interruptible: bool,
+              on_done: Callable[[str], None]) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def set_rate(self, words_per_minute: int) -> None: ...
+
+    def busy(self) -> bool: ...
+
+    def prerender(self, texts: list[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SessionStore(Protocol):
+    """Where finished sessions are recorded."""
+
+    def save(self, kind: str, record: dict[str, Any], started_wall: float) -> None: ...
+
+
+@dataclass
+class Shell:
+    """Devices and services handed to the runtime; any of them may be absent."""
+
+    vocabulary: Vocabulary
+    screen: Screen
+    store: SessionStore | None = None
+    speaker: Speaker | None = None
+    source: AudioSource | None = None
+    recognizer: Recognizer | None = None
+    keyboard: bool = True
+    on_listen: Callable[[Grammar], None] | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class Runtime:
+    """Runs one flow to its end; returns the session summary."""
+
+    def __init__(self, flow: Flow, shell: Shell) -> None:
+        self.flow = flow
+        self.shell = shell
+        self.events: queue.Queue[ev.Event] = queue.Queue()
+        self.timers: dict[str, float] = {}
+        self.stop_flag = threading.Event()
+        self.summary = ""
+        self._grammar: Grammar | None = None
+        self._grammar_lock = threading.Lock()
+        self._quiet_until = 0.0  # monotonic time before which mic audio is dropped
+        self._reset_needed = threading.Event()
+        self._started_wall = time.time()
+        self.interrupted = False
+
+    # --------------------------------------------------------------- public
+    def post(self, event: ev.Event) -> None:
+        """Thread-safe: hand an event to the core."""
+        self.events.put(event)
+
+    def run(self) -> str:
+        """Run until the flow ends. Ctrl-C ends it gracefully, keeping the record."""
+        threads = []
+        if self.shell.source is not None and self.shell.recognizer is not None:
+            threads.append(threading.Thread(target=self._listen_loop, name="listen", daemon=True))
+        if self.shell.keyboard:
+            threads.append(threading.Thread(target=self._keyboard_loop, name="keys", daemon=True))
+        for thread in threads:
+            thread.start()
+        self.post(ev.Started())
+        try:
+            self._loop()
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self._handle(ev.Interrupted())
+            self.shell.screen.note("Stopped. What you did is saved.")
+        finally:
+            self.stop_flag.set()
+            if self.shell.speaker is not None:
+                self._drain_speech()
+        return self.summary
+
+    # ---------------------------------------------------------- main loop
+    def _loop(self) -> None:
+        while not self.flow.ended:
+            timeout = self._next_timer_in()
+            try:
+                event = self.events.get(timeout=timeout)
+            except queue.Empty:
+                self._fire_due_timers()
+                continue
+            self._handle(event)
+            self._fire_due_timers()
+
+    def _next_timer_in(self) -> float:
+        if not self.timers:
+            return 0.5
+        return max(0.0, min(self.timers.values()) - time.monotonic())
+
+    def _fire_due_timers(self) -> None:
+        now = time.monotonic()
+        for timer_id, due in sorted(self.timers.items(), key=lambda kv: kv[1]):
+            if due <= now and timer_id in self.timers:
+                del self.timers[timer_id]
+                self._handle(ev.TimerFired(timer_id))
+
+    def _handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Heard):
+            self.shell.screen.heard(event.text)
+        for effect in self.flow.handle(event):
+            self._carry_out(effect)
+
+    def _carry_out(self, effect: fx.Effect) -> None:
+        screen = self.shell.screen
+        speaker = self.shell.speaker
+        if isinstance(effect, fx.Say):
+            screen.say(effect.text)
+            if speaker is None:
+                self.post(ev.SpeechFinished(effect.prompt_id))
+            else:
+                self._quiet_until = float("inf")
+                speaker.speak(effect.prompt_id, effect.text, effect.interruptible,
+                              self._speech_done)
+        elif isinstance(effect, fx.Show):
+            screen.show(effect.text, effect.style)
+        elif isinstance(effect, fx.StopSpeaking):
+            if speaker is not None:
+                speaker.stop()
+                self._listen_again_soon()
+        elif isinstance(effect, fx.SetRate):
+            if speaker is not None:
+                speaker.set_rate(effect.words_per_minute)
+        elif isinstance(effect, fx.Listen):
+            grammar = Grammar(self.shell.vocabulary.phrases_for(effect.intents),
+                              dictation=effect.dictation)
+            with self._grammar_lock:
+                self._grammar = grammar
+            screen.listening(effect.dictation)
+        elif isinstance(effect, fx.StartTimer):
+            self.timers[effect.timer_id] = time.monotonic() + effect.after_s
+        elif isinstance(effect, fx.CancelTimer):
+            self.timers.pop(effect.timer_id, None)
+        elif isinstance(effect, fx.SaveSession):
+            self._save(effect)
+        elif isinstance(effect, fx.End):
+            self.summary = effect.summary
+            if effect.summary:
+                screen.summary(effect.summary)
+
+    def _save(self, effect: fx.SaveSession) -> None:
+        if self.shell.store is None:
+            return
+        try:
+            self.shell.store.save(effect.kind, effect.record, self._started_wall)
+        except Exception as err:  # noqa: BLE001 - never lose the session to a store error
+            self.shell.screen.warn(f"Could not save this session: {err}")
+
+    def _speech_done(self, prompt_id: str) -> None:
+        """Called from the output notifier thread when a prompt's last sample played."""
+        self._listen_again_soon()
+        self.post(ev.SpeechFinished(prompt_id))
+
+    def _listen_again_soon(self) -> None:
+        """Once nothing is left to say: listen again after the guard, on a fresh recognizer."""
+        speaker = self.shell.speaker
+        if speaker is not None and not speaker.busy():
+            self._quiet_until = time.monotonic() + GUARD_S
+            self._reset_needed.set()
+
+    def _drain_speech(self, limit_s: float = 8.0) -> None:
+        """Let the goodbye finish playing (bounded), then close the speaker."""
+        speaker = self.shell.speaker
+        assert speaker is not None
+        deadline = time.monotonic() + limit_s
+        while speaker.busy() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        speaker.close()
+
+    # ----------------------------------------------------- input threads
+    def _listen_loop(self) -> None:
+        source, recognizer = self.shell.source, self.shell.recognizer
+        assert source is not None and recognizer is not None
+        active: Grammar | None = None
+        while not self.stop_flag.is_set():
+            block = source.read(0.1)
+            if block is None:
+                continue
+            if time.monotonic() < self._quiet_until:
+                continue  # the companion is speaking: half-duplex
+            if self._reset_needed.is_set():
+                self._reset_needed.clear()
+                source.drain()
+                recognizer.reset()
+                continue
+            with self._grammar_lock:
+                grammar = self._grammar
+            if grammar is None:
+                continue
+            if grammar != active:
+                recognizer.set_grammar(grammar)
+                active = grammar
+            for hyp in recognizer.accept(block):
+                if hyp.final and hyp.text:
+                    intent = self.shell.vocabulary.match_spoken(hyp.text)
+                    if intent is None and not grammar.dictation:
+                        continue
+                    self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence))
+
+    def _keyboard_loop(self) -> None:
+        import sys
+
+        while not self.stop_flag.is_set():
+            line = sys.stdin.readline()
+            if not line:
+                if self.shell.source is None or self.shell.recognizer is None:
+                    self.post(ev.Interrupted())  # typed-only session and input closed
+                return
+            self.post(ev.Typed(line.rstrip("\n")))

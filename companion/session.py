@@ -1,0 +1,141 @@
+"""Assemble a session: content, safety, store and whatever voice hardware works.
+
+Every missing part degrades, it never blocks: no PortAudio, no speaker, no
+speech engine or no recognizer each give one clear line saying why and what
+to do, and the session carries on typed and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from companion import events as ev
+from companion.core.flow import Context, Flow
+from companion.errors import AudioError, CompanionError, EngineError, ModelError
+from companion.intents import Vocabulary
+from companion.runtime import Runtime, Shell
+from companion.safety_net import RegionalSafetyNet
+from companion.screen import Screen
+
+DEFAULT_RATE_WPM = 140
+ContentLoader = Callable[[], tuple[dict[str, str], dict[str, Any]]]
+
+
+class StoreAdapter:
+    """Records sessions in the SQLite store; opened lazily, never fatal."""
+
+    def __init__(self, screen: Screen) -> None:
+        from companion.store import Store
+
+        self.screen = screen
+        self.store: Any = None
+        try:
+            self.store = Store.open()
+        except CompanionError as err:
+            screen.warn(f"Sessions won't be saved this time: {err.message}"
+                        + (f" ({err.fix})" if err.fix else ""))
+
+    def first_run(self) -> bool:
+        return self.store is None or not self.store.sessions(limit=1)
+
+    def save(self, kind: str, record: dict[str, Any], started_wall: float) -> None:
+        if self.store is None:
+            return
+        details = {k: v for k, v in record.items() if k != "completed"}
+        self.store.record_session(
+            kind,
+            datetime.fromtimestamp(started_wall, timezone.utc),
+            datetime.now(timezone.utc),
+            bool(record.get("completed")),
+            details,
+        )
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+class Session:
+    """A flow plus its shell; ``run()`` blocks until the session ends."""
+
+    def __init__(self, runtime: Runtime, store: StoreAdapter, closers: list[Any]) -> None:
+        self.runtime = runtime
+        self.store = store
+        self.closers = closers
+        self.interrupted = False
+
+    def run(self) -> str:
+        try:
+            summary = self.runtime.run()
+        finally:
+            for closer in self.closers:
+                closer()
+            self.store.close()
+        self.interrupted = self.runtime.interrupted
+        return summary
+
+
+def build_session(args: argparse.Namespace, flow_class: type[Flow],
+                  load_content: ContentLoader) -> Session:
+    """Build the flow and its shell from CLI options, falling back part by part."""
+    screen = Screen()
+    vocabulary = Vocabulary.load()
+    prompts, extra = load_content()
+    safety = RegionalSafetyNet.load(getattr(args, "region", None))
+    store = StoreAdapter(screen)
+    rate = args.rate or DEFAULT_RATE_WPM
+    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, store.first_run(), extra)
+    flow = flow_class(ctx)
+    shell = Shell(vocabulary=vocabulary, screen=screen, store=store)
+    runtime = Runtime(flow, shell)
+    closers: list[Any] = []
+    if args.text:
+        screen.note("Text mode: type your answers; type 'help' to see what you can say.")
+    else:
+        _open_voice(args, shell, runtime, closers, rate)
+    return Session(runtime, store, closers)
+
+
+def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
+                closers: list[Any], rate: int) -> None:
+    """Speaker, microphone and recognizer, each optional; say why when one is off."""
+    screen = shell.screen
+    try:
+        from companion.audio.speaker import AudioSpeaker
+
+        speaker = AudioSpeaker(voice=args.voice, rate_wpm=rate, device=args.output_device)
+        shell.speaker = speaker
+        speaker.prerender(list(runtime.flow.ctx.prompts.values())[:8])
+    except EngineError as err:
+        if args.voice and "voice" in err.message:
+            raise
+        screen.warn(f"Speaking is off ({err.message}); prompts are printed. Fix: {err.fix}")
+    except AudioError as err:
+        screen.warn(f"Speaking is off ({err.message}); prompts are printed. Fix: {err.fix}")
+    try:
+        from companion.recognition.engines import open_recognizer
+
+        shell.recognizer = open_recognizer(args.engine, args.model, announce=screen.note)
+    except ModelError:
+        raise
+    except EngineError as err:
+        screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")
+        return
+    try:
+        from companion.audio.input import MicInput
+
+        mic = MicInput(
+            device=args.input_device,
+            on_lost=lambda reason: runtime.post(ev.DeviceLost("input", reason)),
+            on_back=lambda: runtime.post(ev.DeviceBack("input")),
+        )
+        mic.start()
+        shell.source = mic
+        closers.append(mic.close)
+    except AudioError as err:
+        shell.recognizer = None
+        screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")

@@ -1,0 +1,253 @@
+"""The local store: one SQLite file in the data folder that only its owner can read.
+
+What people say in a session (journal entries, thoughts, triggers) is private,
+so the folder is 0700 and the database and its -wal/-shm side files are 0600
+whatever the umask; deleted rows are overwritten (``secure_delete``); every
+commit reaches the disk (``synchronous=FULL``). A damaged file is reported
+and left exactly as it was, never "repaired" by overwriting it.
+
+The schema grows by appending SQL scripts to ``MIGRATIONS``; ``PRAGMA
+user_version`` records how many have run, so opening an old file upgrades it
+in place, one transaction per step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from companion import paths
+from companion.errors import CompanionError
+
+DB_NAME = "companion.db"
+KINDS = ("ground", "breathe", "rehearse", "journal")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: one row per session of any kind; details is a JSON object whose shape
+    # belongs to the flow (breathing pattern, steps reached, rehearsal score...).
+    """
+    CREATE TABLE sessions (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL
+                    CHECK (kind IN ('ground', 'breathe', 'rehearse', 'journal')),
+        started_at  TEXT NOT NULL,          -- ISO 8601, UTC
+        ended_at    TEXT,                   -- ISO 8601, UTC; NULL while running
+        completed   INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+        details     TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX sessions_by_kind_and_start ON sessions (kind, started_at);
+    """,
+)
+
+
+class StoreError(CompanionError):
+    """The database cannot be opened, is damaged, or is from a newer version."""
+
+    exit_code = 7
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One recorded session; times are timezone-aware UTC."""
+
+    id: int
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None
+    completed: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def default_path() -> Path:
+    """``companion.db`` in the data folder (``COMPANION_HOME`` moves it for tests)."""
+    return paths.data_dir() / DB_NAME
+
+
+def _iso_utc(moment: datetime, name: str) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc))")
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _damaged(path: Path, detail: str) -> StoreError:
+    return StoreError(
+        f"the database {path} is damaged ({detail}); it has not been changed",
+        f"move it aside to start a fresh one: mv {shlex.quote(str(path))} "
+        f"{shlex.quote(str(path) + '.broken')}",
+    )
+
+
+def _restrict(path: Path) -> None:
+    """chmod 0600 the database and whichever side files exist right now."""
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        with suppress(FileNotFoundError):
+            side.chmod(0o600)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a non-empty file that is not SQLite before SQLite can touch it."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as err:
+        raise StoreError(f"cannot read the database {path}: {err.strerror or err}",
+                         f"check the permissions of {path}") from err
+    if head and head != _SQLITE_MAGIC:
+        raise _damaged(path, "it is not an SQLite database")
+
+
+class Store:
+    """An open store. Use ``Store.open()`` as a context manager; one per thread."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Store:
+        """Open (creating if needed) and upgrade the store; check it is intact first."""
+        if path is None:
+            paths.data_dir(create=True)
+            path = default_path()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.exists():
+            _check_header(path)
+        old_umask = os.umask(0o077)  # side files are born owner-only, not just fixed later
+        try:
+            connection = cls._connect(path)
+        finally:
+            os.umask(old_umask)
+        _restrict(path)
+        return cls(connection, path)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open the database {path}: {err}",
+                             f"check that {path.parent} exists and is writable") from err
+        try:
+            rows = connection.execute("PRAGMA integrity_check").fetchall()
+            if rows != [("ok",)]:
+                raise _damaged(path, "; ".join(str(r[0]) for r in rows[:3]))
+            connection.execute("PRAGMA foreign_keys = ON")
+            connection.execute("PRAGMA secure_delete = ON")
+            connection.execute("PRAGMA busy_timeout = 5000")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            _migrate(connection, path)
+        except sqlite3.DatabaseError as err:
+            connection.close()
+            if isinstance(err, sqlite3.OperationalError) and "locked" in str(err):
+                raise StoreError(f"the database {path} is busy ({err})",
+                                 "close other companion windows and try again") from err
+            if isinstance(err, sqlite3.OperationalError) and "malformed" not in str(err):
+                raise StoreError(f"cannot open the database {path}: {err}",
+                                 f"check the permissions and free space of {path.parent}"
+                                 ) from err
+            raise _damaged(path, str(err)) from err
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (SQLite then folds the -wal file back and removes it)."""
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        """How many migrations this file has run."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        _restrict(self.path)
+
+    def record_session(self, kind: str, started_at: datetime, ended_at: datetime,
+                       completed: bool, details: dict[str, Any]) -> int:
+        """Save one finished session; returns its id."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        try:
+            details_json = json.dumps(details, ensure_ascii=False, sort_keys=True)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"details must be JSON-serialisable: {err}") from err
+        row = (kind, _iso_utc(started_at, "started_at"), _iso_utc(ended_at, "ended_at"),
+               int(bool(completed)), details_json)
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO sessions (kind, started_at, ended_at, completed, details) "
+                "VALUES (?, ?, ?, ?, ?)", row)
+        return int(cursor.lastrowid or 0)
+
+    def sessions(self, kind: str | None = None, limit: int = 50) -> list[SessionRow]:
+        """The most recent sessions first, optionally of one kind."""
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        query = "SELECT id, kind, started_at, ended_at, completed, details FROM sessions"
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            query += " WHERE kind = ?"
+            params = (kind,)
+        query += " ORDER BY started_at DESC, id DESC LIMIT ?"
+        rows = self._db.execute(query, (*params, max(0, int(limit)))).fetchall()
+        return [
+            SessionRow(id=r[0], kind=r[1], started_at=_from_iso(r[2]) or datetime.min,
+                       ended_at=_from_iso(r[3]), completed=bool(r[4]),
+                       details=json.loads(r[5]))
+            for r in rows
+        ]
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    """Run the migrations this file has not seen yet, each in its own transaction."""
+    version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if version > len(MIGRATIONS):
+        raise StoreError(
+            f"the database {path} was written by a newer companion "
+            f"(schema {version}, this one knows {len(MIGRATIONS)}); it has not been changed",
+            "update companion, or move the file aside to start a fresh one",
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        script = MIGRATIONS[number - 1]
+        try:
+            connection.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        except sqlite3.Error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
