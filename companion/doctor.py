@@ -37,7 +37,8 @@ def _speech() -> str:
     from companion.tts import list_voices
 
     voices = list_voices()
-    return f"text-to-speech works, {len(voices)} voices (e.g. {', '.join(v[0] for v in voices[:3])})"
+    examples = ", ".join(str(v[0]) for v in voices[:3])
+    return f"text-to-speech works, {len(voices)} voices (e.g. {examples})"
 
 
 def _audio() -> str:
@@ -52,12 +53,13 @@ def _audio() -> str:
 def _content() -> str:
     from companion.core.ground import load_ground_content
     from companion.intents import Vocabulary
-    from companion.safety_net import RegionalSafetyNet
+    from companion.session import load_settings, open_safety
 
     Vocabulary.load()
     load_ground_content()
-    net = RegionalSafetyNet.load(None)
-    return f"content files load (your overrides go in {paths.config_dir()}); region {net.region}"
+    safety = open_safety(None, load_settings())
+    return (f"content files load (your own go in {paths.config_dir()}); "
+            f"helplines for region {safety.region}")
 
 
 def _store() -> str:

@@ -13,16 +13,28 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from companion import content_files
 from companion import events as ev
 from companion.core.flow import Context, Flow
 from companion.errors import AudioError, CompanionError, EngineError, ModelError
 from companion.intents import Vocabulary
 from companion.runtime import Runtime, Shell
-from companion.safety_net import RegionalSafetyNet
+from companion.safety import Safety, resolve_region
 from companion.screen import Screen
 
 DEFAULT_RATE_WPM = 140
 ContentLoader = Callable[[], tuple[dict[str, str], dict[str, Any]]]
+
+
+def load_settings() -> dict[str, Any]:
+    """The user's defaults (settings.toml): region, voice, rate."""
+    return content_files.load("settings.toml")
+
+
+def open_safety(cli_region: str | None, settings: dict[str, Any]) -> Safety:
+    """Crisis matching and helplines for the region: flag, then settings, then locale."""
+    region = resolve_region(cli_region, settings.get("region") or None)
+    return Safety.load(region)
 
 
 class StoreAdapter:
@@ -85,9 +97,11 @@ def build_session(args: argparse.Namespace, flow_class: type[Flow],
     screen = Screen()
     vocabulary = Vocabulary.load()
     prompts, extra = load_content()
-    safety = RegionalSafetyNet.load(getattr(args, "region", None))
+    settings = load_settings()
+    safety = open_safety(getattr(args, "region", None), settings)
     store = StoreAdapter(screen)
-    rate = args.rate or DEFAULT_RATE_WPM
+    rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
+    args.voice = args.voice or settings.get("voice") or None
     ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, store.first_run(), extra)
     flow = flow_class(ctx)
     shell = Shell(vocabulary=vocabulary, screen=screen, store=store)

@@ -31,6 +31,9 @@ class FakeSafety:
     def screen(self) -> str:
         return "US: 988"
 
+    def resources_spoken(self) -> str:
+        return "988."
+
 
 class Driver:
     """Runs a flow like the shell would, minus audio: every Say finishes at once."""

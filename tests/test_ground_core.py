@@ -243,3 +243,29 @@ def test_device_lost_is_reported_and_session_carries_on() -> None:
     assert isinstance(out[0], fx.Show) and "typing" in out[0].text
     d.send(ev.Typed("my stomach"))
     assert d.flow.state == "thought"
+
+
+def test_real_safety_module_in_the_flow() -> None:
+    """The real matcher and US helplines: crisis words bring 988 first, then carry on."""
+    from companion.core.flow import Context
+    from companion.core.ground import GroundFlow, load_ground_content
+    from companion.intents import Vocabulary
+    from companion.safety import Safety
+    from tests.core_driver import FakeClock
+
+    prompts, extra = load_ground_content()
+    ctx = Context(prompts, Vocabulary.load(), Safety.load("US"), FakeClock(), 150, False, extra)
+    d = Driver(GroundFlow(ctx))
+    d.send(ev.Started())
+    d.hear("next")
+    out = d.send(ev.Heard("i dont want to be alive anymore", None), finish_speech=False)
+    assert out[0] == fx.StopSpeaking()
+    assert isinstance(out[1], fx.Show) and "988" in out[1].text and "911" in out[1].text
+    assert isinstance(out[2], fx.Say) and "nine eight eight" in out[2].text
+    # The unsafe choice gives the numbers once, in its own step, without the crisis preamble.
+    d = Driver(GroundFlow(Context(prompts, Vocabulary.load(), Safety.load("UK"), FakeClock(),
+                                  150, False, extra)))
+    d.send(ev.Started())
+    out = d.hear("it's not safe")
+    assert said(out)[:3] == ["unsafe", "unsafe_resources", "resources"]
+    assert "crisis" not in said(out)

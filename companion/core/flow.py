@@ -41,6 +41,9 @@ class SafetyNet(Protocol):
     def screen(self) -> str:
         """The full resource list for the screen."""
 
+    def resources_spoken(self) -> str:
+        """Only the numbers, for a step that has already said why."""
+
 
 @dataclass(frozen=True)
 class Step:
@@ -197,9 +200,10 @@ class Flow:
         """Hook: a flow timer fired (not called while paused)."""
 
     def _on_input(self, text: str, intent: str | None) -> None:
-        if self.ctx.safety.is_crisis(text):
+        if self.ctx.safety.is_crisis(text) and intent != "unsafe":
+            # "it's not safe" as a command leads to its own step with resources.
             self._crisis()
-            if intent not in ("stop", "unsafe"):
+            if intent != "stop":
                 return
         self._emit(fx.CancelTimer(SILENCE_TIMER))
         if intent == "stop":

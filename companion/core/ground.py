@@ -189,7 +189,7 @@ class GroundFlow(Flow):
         self.say("unsafe", interruptible=False)
         self.say("unsafe_resources", interruptible=False)
         self._emit(fx.Show(self.ctx.safety.screen(), style="crisis"))
-        self.say_text("resources", self.ctx.safety.spoken(), interruptible=False)
+        self.say_text("resources", self.ctx.safety.resources_spoken(), interruptible=False)
         self.trigger("next")
 
     def _enter_close(self) -> None:
