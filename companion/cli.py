@@ -85,9 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `companion` console script."""
     parser = build_parser()
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    if args.command is None:
-        args = parser.parse_args(["ground", *(argv or sys.argv[1:])])
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
+        words.insert(0, "ground")  # `companion` alone, or with ground's options, is `ground`
+    args = parser.parse_args(words)
     try:
         return _dispatch(args)
     except CompanionError as err:

@@ -185,9 +185,7 @@ class Runtime:
         elif isinstance(effect, fx.SaveSession):
             self._save(effect)
         elif isinstance(effect, fx.End):
-            self.summary = effect.summary
-            if effect.summary:
-                screen.summary(effect.summary)
+            self.summary = effect.summary  # already spoken and printed by the flow
 
     def _save(self, effect: fx.SaveSession) -> None:
         if self.shell.store is None:

@@ -55,9 +55,6 @@ class Screen:
             "  (your turn: say or type a command; 'help' lists them)")
         self.console.print(Text(hint, style="dim"))
 
-    def summary(self, text: str) -> None:
-        self.console.print(Text(text, style="green"))
-
     def note(self, text: str) -> None:
         self.console.print(Text(text, style="dim"))
 

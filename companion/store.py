@@ -48,6 +48,41 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sessions_by_kind_and_start ON sessions (kind, started_at);
     """,
+    # 2: the trigger journal (companion/journal). Empty text means "not answered";
+    # emotions are rows so stats can count them; entries_fts is a contentless
+    # full-text index kept in step by companion.journal.repo in the same
+    # transaction (contentless: the words are not stored a second time).
+    """
+    CREATE TABLE entries (
+        id               INTEGER PRIMARY KEY,
+        uuid             TEXT NOT NULL UNIQUE,   -- stable across export/import
+        created_at       TEXT NOT NULL,          -- ISO 8601, UTC: when it happened
+        updated_at       TEXT NOT NULL,          -- ISO 8601, UTC: last change
+        situation        TEXT NOT NULL DEFAULT '',
+        body             TEXT NOT NULL DEFAULT '',
+        urge             INTEGER CHECK (urge IS NULL OR urge BETWEEN 0 AND 10),
+        did              TEXT NOT NULL DEFAULT '',
+        thought          TEXT NOT NULL DEFAULT '',
+        evidence_for     TEXT NOT NULL DEFAULT '',
+        evidence_against TEXT NOT NULL DEFAULT '',
+        balanced         TEXT NOT NULL DEFAULT '',
+        notes            TEXT NOT NULL DEFAULT '',
+        session_id       INTEGER REFERENCES sessions (id) ON DELETE SET NULL
+    );
+    CREATE INDEX entries_by_time ON entries (created_at);
+    CREATE INDEX entries_by_session ON entries (session_id);
+    CREATE TABLE entry_emotions (
+        entry_id   INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        name       TEXT NOT NULL,
+        intensity  INTEGER CHECK (intensity IS NULL OR intensity BETWEEN 0 AND 10),
+        PRIMARY KEY (entry_id, position)
+    ) WITHOUT ROWID;
+    CREATE INDEX entry_emotions_by_name ON entry_emotions (name);
+    CREATE VIRTUAL TABLE entries_fts USING fts5 (
+        text, content = '', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    """,
 )
 
 
@@ -196,6 +231,64 @@ class Store:
             raise
         self._db.execute("COMMIT")
         _restrict(self.path)
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection, for repositories built on the store (the journal).
+
+        Reads may use it directly; writes go through :meth:`transaction`.
+        """
+        return self._db
+
+    def backup_to(self, dest: Path) -> None:
+        """Write a consistent snapshot to ``dest`` with SQLite's backup API (owner-only).
+
+        Never a file copy: a copy taken while the -wal file holds commits can
+        miss them or tear a page; the backup API reads one consistent state.
+        """
+        old_umask = os.umask(0o077)
+        try:
+            target = sqlite3.connect(dest)
+        finally:
+            os.umask(old_umask)
+        try:
+            self._db.backup(target)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot snapshot the database to {dest}: {err}",
+                             f"check the free space in {dest.parent}") from err
+        finally:
+            target.close()
+        _restrict(dest)
+
+    def session_exists(self, session_id: int) -> bool:
+        """True when ``session_id`` is a recorded session (entries may link to it)."""
+        return self._db.execute("SELECT 1 FROM sessions WHERE id = ?",
+                                (session_id,)).fetchone() is not None
+
+    @staticmethod
+    def remove_files(path: Path) -> list[Path]:
+        """Delete a (closed) database and its side files; returns what was removed.
+
+        Each file is overwritten with zeros first, so a plain undelete of the
+        file system does not bring the journal back (not a guarantee on SSDs).
+        """
+        removed = []
+        for suffix in _SIDE_FILES:
+            side = path.with_name(path.name + suffix)
+            try:
+                size = side.stat().st_size
+                with side.open("r+b") as f:
+                    f.write(b"\0" * size)
+                    f.flush()
+                    os.fsync(f.fileno())
+                side.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                raise StoreError(f"cannot delete {side}: {err.strerror or err}",
+                                 f"check the permissions of {side.parent}") from err
+            removed.append(side)
+        return removed
 
     def record_session(self, kind: str, started_at: datetime, ended_at: datetime,
                        completed: bool, details: dict[str, Any]) -> int:

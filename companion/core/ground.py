@@ -128,6 +128,7 @@ class GroundFlow(Flow):
 
     def _enter_breathing(self) -> None:
         self._tick = 0
+        self._mark("paused")
         self._breath_phase()
 
     def _breath_phase(self) -> None:
@@ -136,7 +137,6 @@ class GroundFlow(Flow):
                   ("breathe_out", "breathe_out_s")]
         phases = [p for p in phases if self.timing.get(p[1], 0) > 0]
         if self._tick >= int(self.timing.get("breaths", 3)) * len(phases):
-            self._mark("paused")
             self.say("breathe_done")
             self.trigger("next")
             return
@@ -146,11 +146,11 @@ class GroundFlow(Flow):
 
     def _enter_counting(self) -> None:
         self._tick = 0
+        self._mark("paused")
         self.say("count_intro", listen=True)
 
     def _count_tick(self) -> None:
         if self._tick >= len(self.count_words):
-            self._mark("paused")
             self.say("count_done")
             self.trigger("next")
             return
