@@ -34,10 +34,15 @@ def _vosk_model() -> str:
 
 
 def _speech() -> str:
-    from companion.tts import list_voices
+    from companion.tts import SpeechRenderer
 
-    voices = list_voices()
-    examples = ", ".join(str(v[0]) for v in voices[:3])
+    renderer = SpeechRenderer()
+    try:
+        voices = renderer.list_voices()
+        renderer.render("ready")
+    finally:
+        renderer.close()
+    examples = ", ".join(v["id"] for v in voices[:3])
     return f"text-to-speech works, {len(voices)} voices (e.g. {examples})"
 
 

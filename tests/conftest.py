@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pulse import PulseServer
+
 
 @pytest.fixture(autouse=True)
 def companion_home(tmp_path_factory: pytest.TempPathFactory,
@@ -16,3 +18,18 @@ def companion_home(tmp_path_factory: pytest.TempPathFactory,
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("COMPANION_HOME", str(home))
     yield home
+
+
+@pytest.fixture(scope="session")
+def pulse() -> Iterator[PulseServer]:
+    """A private PulseAudio server with speaker/micfeed/mic, active in this process.
+
+    Session-scoped: starting one costs ~2.3 s (see tests/pulse.py). Tests that
+    unload the mic or turn on the loopback must restore them.
+    """
+    if not PulseServer.available():
+        pytest.skip("pulseaudio/pulseaudio-utils not installed (apt install pulseaudio "
+                    "pulseaudio-utils)")
+    with PulseServer() as server:
+        server.activate()
+        yield server

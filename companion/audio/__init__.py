@@ -1,0 +1,1 @@
+"""The audio shell: one input stream, one output stream, devices, WAV files."""

@@ -1,0 +1,100 @@
+"""Audio devices: import PortAudio safely, list devices, diagnose problems.
+
+``import sounddevice`` raises OSError when the PortAudio library is missing;
+every audio module goes through :func:`import_sounddevice` so that becomes an
+:class:`~companion.errors.AudioError` with the fix instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from companion.errors import AudioError
+
+PORTAUDIO_FIX = "install PortAudio: sudo apt install libportaudio2 (Debian/Ubuntu)"
+DEVICE_FIX = (
+    "plug in a microphone/speaker or start PulseAudio, then run `companion devices`; "
+    "pick one with --device, or use --keyboard to type instead"
+)
+
+
+def import_sounddevice() -> ModuleType:
+    """Return the ``sounddevice`` module, or raise AudioError saying how to get PortAudio."""
+    try:
+        import sounddevice
+    except OSError as exc:  # raised by sounddevice when libportaudio is absent
+        raise AudioError(f"the PortAudio library is not available ({exc})", PORTAUDIO_FIX) from exc
+    except ImportError as exc:
+        raise AudioError(
+            f"the sounddevice package is not installed ({exc})", "pip install sounddevice"
+        ) from exc
+    return sounddevice
+
+
+def list_devices() -> list[dict[str, Any]]:
+    """Every PortAudio device with its channel counts, default rate and default flags."""
+    sd = import_sounddevice()
+    try:
+        devices = sd.query_devices()
+        default_in, default_out = sd.default.device
+    except sd.PortAudioError as exc:
+        raise AudioError(f"cannot list audio devices: {exc}", DEVICE_FIX) from exc
+    if default_in is None or default_in < 0:
+        default_in = _safe_default(sd, "input")
+    if default_out is None or default_out < 0:
+        default_out = _safe_default(sd, "output")
+    rows = []
+    for info in devices:
+        index = int(info["index"])
+        rows.append(
+            {
+                "index": index,
+                "name": str(info["name"]),
+                "inputs": int(info["max_input_channels"]),
+                "outputs": int(info["max_output_channels"]),
+                "default_rate": float(info["default_samplerate"]),
+                "default_input": index == default_in,
+                "default_output": index == default_out,
+            }
+        )
+    return rows
+
+
+def _safe_default(sd: ModuleType, kind: str) -> int:
+    """The host API's default device index of ``kind``, or -1 when there is none."""
+    try:
+        info = sd.query_devices(kind=kind)
+    except (sd.PortAudioError, ValueError):
+        return -1
+    return int(info["index"]) if isinstance(info, dict) else -1
+
+
+def check_audio() -> list[str]:
+    """Problems that stop voice mode, each with its fix; empty when audio looks usable."""
+    try:
+        rows = list_devices()
+    except AudioError as exc:
+        return [str(exc)]
+    problems = []
+    if not any(row["inputs"] > 0 for row in rows):
+        problems.append(f"no microphone (input device) found\n  fix: {DEVICE_FIX}")
+    elif not any(row["default_input"] for row in rows):
+        problems.append(f"no default microphone is set\n  fix: {DEVICE_FIX}")
+    if not any(row["outputs"] > 0 for row in rows):
+        problems.append(f"no speaker (output device) found\n  fix: {DEVICE_FIX}")
+    elif not any(row["default_output"] for row in rows):
+        problems.append(f"no default speaker is set\n  fix: {DEVICE_FIX}")
+    return problems
+
+
+def resolve_device(device: int | str | None, kind: str) -> int | str | None:
+    """Validate a --device value (index or name substring) before a stream opens."""
+    if device is None:
+        return None
+    sd = import_sounddevice()
+    try:
+        info = sd.query_devices(device, kind=kind)
+    except (sd.PortAudioError, ValueError) as exc:
+        raise AudioError(f"no {kind} device matches {device!r} ({exc})", DEVICE_FIX) from exc
+    return int(info["index"])

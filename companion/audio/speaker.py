@@ -1,0 +1,95 @@
+"""Speech out: render prompts (cached) and play them on the one output stream.
+
+Rendering happens on a worker thread so the core's loop never waits for
+text-to-speech; prompts are played in the order they were asked for, and
+the runtime learns exactly when each one's last sample left the speaker.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from companion.audio.output import SpeechOutput, resample
+from companion.errors import CompanionError
+from companion.tts import SpeechRenderer
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[str], None]
+
+
+class AudioSpeaker:
+    """The runtime's ``Speaker``: ``speak`` queues, a worker renders and plays."""
+
+    def __init__(self, voice: str | None = None, rate_wpm: int = 140,
+                 device: int | str | None = None) -> None:
+        self.renderer = SpeechRenderer(voice=voice, rate_wpm=rate_wpm)
+        self.output = SpeechOutput(device=device)
+        self.output.start()
+        self.rate_wpm = rate_wpm
+        self._jobs: queue.Queue[tuple[int, str, str, bool, Done] | None] = queue.Queue()
+        self._generation = 0  # bumped by stop(): jobs from before are dropped
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._worker = threading.Thread(target=self._work, name="speaker", daemon=True)
+        self._worker.start()
+
+    def speak(self, prompt_id: str, text: str, interruptible: bool, on_done: Done) -> None:
+        """Queue ``text``; ``on_done(prompt_id)`` once its last sample has played."""
+        with self._lock:
+            self._pending += 1
+            generation = self._generation
+        self._jobs.put((generation, prompt_id, text, interruptible, on_done))
+
+    def prerender(self, texts: list[str]) -> None:
+        """Render ahead in the background so the first prompts start at once."""
+        self.renderer.prerender(texts, rate_wpm=self.rate_wpm)
+
+    def set_rate(self, words_per_minute: int) -> None:
+        self.rate_wpm = words_per_minute
+
+    def stop(self) -> None:
+        """Cut what is playing and drop what is queued (interruptible prompts only)."""
+        with self._lock:
+            self._generation += 1
+        self.output.stop_speech()
+
+    def busy(self) -> bool:
+        """True while anything is queued, rendering, or still to leave the speaker."""
+        with self._lock:
+            if self._pending:
+                return True
+        return self.output.busy_until_s() > self.output.now_s()
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._worker.join(timeout=2)
+        self.output.close()
+        self.renderer.close()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            generation, prompt_id, text, interruptible, on_done = job
+            try:
+                if generation == self._generation or not interruptible:
+                    self._play(prompt_id, text, interruptible, on_done)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    def _play(self, prompt_id: str, text: str, interruptible: bool, on_done: Done) -> None:
+        try:
+            samples, rate = self.renderer.render(text, rate_wpm=self.rate_wpm)
+        except CompanionError as err:
+            log.warning("could not render %r: %s", prompt_id, err)
+            on_done(prompt_id)  # the session must not wait for speech that never comes
+            return
+        samples = resample(samples, rate, self.output.sample_rate)
+        self.output.play(samples, tag=prompt_id, interruptible=interruptible,
+                         on_done=lambda *_: on_done(prompt_id))

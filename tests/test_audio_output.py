@@ -1,0 +1,129 @@
+"""SpeechOutput through virtual PulseAudio devices: timing, stop, queueing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion.audio.output import SpeechOutput
+from companion.audio.resample import StreamResampler, resample
+from tests.pulse import PulseServer
+
+
+def tone(rate: int, seconds: float, hz: float = 1000.0, level: float = 0.5) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    return (level * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def onsets(x: np.ndarray, rate: int, threshold: float = 0.05, gap_s: float = 0.05) -> np.ndarray:
+    """Start times (s) of bursts louder than ``threshold`` separated by ``gap_s`` quiet."""
+    idx = np.nonzero(np.abs(x) > threshold)[0]
+    if idx.size == 0:
+        return np.zeros(0)
+    starts = [idx[0]] + [b for a, b in zip(idx[:-1], idx[1:], strict=True) if b - a > gap_s * rate]
+    return np.array(starts) / rate
+
+
+def loud_seconds(x: np.ndarray, rate: int, threshold: float = 0.05) -> float:
+    return float(np.count_nonzero(np.abs(x) > threshold)) / rate
+
+
+# -- resampling (no devices) --------------------------------------------------
+def dominant_hz(x: np.ndarray, rate: int) -> float:
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(x.size)))
+    return float(np.argmax(spectrum) * rate / x.size)
+
+
+@pytest.mark.parametrize(("src", "dst"), [(22050, 48000), (22050, 44100), (48000, 16000)])
+def test_resample_keeps_pitch_and_duration(src: int, dst: int) -> None:
+    y = resample(tone(src, 1.0, 440), src, dst)
+    assert abs(y.size - dst) <= 1
+    assert abs(dominant_hz(y, dst) - 440) < 3
+    assert 0.3 < float(np.max(np.abs(y[dst // 4: -dst // 4]))) < 0.6
+
+
+def test_stream_resampler_is_seamless_across_blocks() -> None:
+    src = (tone(44100, 1.0, 440) * 20000).astype(np.int16)
+    resampler = StreamResampler(44100, 16000)
+    out = np.concatenate([resampler.process(src[i:i + 882]) for i in range(0, src.size, 882)])
+    assert out.dtype == np.int16
+    assert abs(out.size - 16000) <= 2
+    assert abs(dominant_hz(out.astype(np.float32), 16000) - 440) < 3
+    steady = out[400:-400].astype(np.float64)
+    assert np.max(np.abs(np.diff(steady))) < 20000 * 2 * np.pi * 440 / 16000 * 1.2
+
+
+# -- through the virtual speaker ---------------------------------------------
+@pytest.fixture
+def speaker(pulse: PulseServer) -> Iterator[SpeechOutput]:
+    out = SpeechOutput()
+    out.start()
+    time.sleep(0.2)
+    yield out
+    out.close()
+
+
+
+@pytest.mark.audio
+def test_tones_land_on_schedule(pulse: PulseServer, speaker: SpeechOutput,
+                                tmp_path: Path) -> None:
+    rate = speaker.sample_rate
+    rec = pulse.record_speaker(tmp_path / "out.raw")
+    time.sleep(0.2)
+    t0 = speaker.now_s() + 0.2
+    started: list[tuple[str, float]] = []
+    speaker.play(np.full(int(rate * 0.003), 0.9, np.float32), t0, tag="ref")
+    schedule = [0.25, 0.6, 0.97, 1.333]
+    for offset in schedule:
+        speaker.play(tone(rate, 0.04), t0 + offset, tag=f"t{offset}",
+                     on_start=lambda s, o=offset: started.append((f"t{o}", s)))
+    time.sleep(t0 + 1.333 + 0.4 - speaker.now_s())
+    recorded = rec.samples().astype(np.float32) / 32768
+    found = onsets(recorded, rec.rate)
+    assert found.size == len(schedule) + 1, found
+    errors_ms = (found[1:] - found[0] - np.array(schedule)) * 1000
+    assert np.all(np.abs(errors_ms) < 20), errors_ms
+    assert [round(s - t0, 3) for _, s in started] == pytest.approx(schedule, abs=0.001)
+    assert speaker.underflows == 0
+
+
+@pytest.mark.audio
+def test_stop_speech_cuts_playback_but_keeps_uninterruptible(
+        pulse: PulseServer, speaker: SpeechOutput, tmp_path: Path) -> None:
+    rate = speaker.sample_rate
+    done: list[str] = []
+    rec = pulse.record_speaker(tmp_path / "out.raw")
+    time.sleep(0.2)
+    speaker.play(tone(rate, 2.0), tag="prompt", on_done=lambda s: done.append("prompt"))
+    speaker.play(tone(rate, 1.0), tag="queued", on_done=lambda s: done.append("queued"))
+    safety_at = speaker.now_s() + 0.9
+    speaker.play(tone(rate, 0.3, hz=600), safety_at, tag="safety", interruptible=False,
+                 on_done=lambda s: done.append("safety"))
+    time.sleep(0.5)
+    cut_at = time.monotonic()
+    speaker.stop_speech()
+    assert speaker.busy_until_s() == pytest.approx(safety_at + 0.3, abs=0.01)
+    time.sleep(1.2)
+    recorded = rec.samples().astype(np.float32) / 32768
+    assert done == ["safety"]
+    # ~0.5 s of prompt + the 0.3 s safety clip; not the 3 s that were queued
+    assert 0.5 < loud_seconds(recorded, rec.rate) < 1.1
+    assert time.monotonic() - cut_at > 1.0
+
+
+@pytest.mark.audio
+def test_queued_speech_plays_back_to_back(speaker: SpeechOutput) -> None:
+    rate = speaker.sample_rate
+    times: dict[str, float] = {}
+    finished = threading.Event()
+    speaker.play(tone(rate, 0.2), tag="a", on_done=lambda s: times.__setitem__("a_end", s))
+    speaker.play(tone(rate, 0.2), tag="b", on_start=lambda s: times.__setitem__("b_start", s),
+                 on_done=lambda s: finished.set())
+    assert speaker.busy_until_s() >= speaker.now_s() + 0.35
+    assert finished.wait(2.0)
+    assert times["b_start"] - times["a_end"] == pytest.approx(1 / rate, abs=1e-6)
