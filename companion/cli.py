@@ -72,8 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--input-device", metavar="NAME_OR_INDEX")
     _add_engine_options(listen)
 
+    from companion.breathe.cli import add_breathe_commands
+    from companion.journal.cli import add_journal_commands
     from companion.models import add_model_commands
 
+    add_breathe_commands(sub)
+    add_journal_commands(sub)
     add_model_commands(sub)
 
     sub.add_parser("devices", help="list audio devices")

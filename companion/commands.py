@@ -43,22 +43,27 @@ def _write_diagram(path: Path) -> None:
 def cmd_listen(args: argparse.Namespace) -> int:
     """`companion listen`: JSON lines of what the recognizer hears."""
     from companion.intents import Vocabulary
-    from companion.listen import Listener
+    from companion.listen import listen_file, listen_source
     from companion.recognition.engines import open_recognizer
 
     vocabulary = Vocabulary.load()
     recognizer = open_recognizer(args.engine, args.model, announce=_stderr_line)
-    listener = Listener(recognizer, vocabulary, dictation=args.dictation)
     if args.wav is not None:
-        from companion.audio.wav import read_wav
-
-        records = listener.from_samples(read_wav(args.wav))
+        records = listen_file(args.wav, recognizer, vocabulary, dictation=args.dictation)
     else:
         from companion.audio.input import MicInput
 
         mic = MicInput(device=args.input_device, on_lost=_stderr_line,
-                       on_back=lambda: _stderr_line("microphone is back"))
-        records = listener.from_source(mic, seconds=args.seconds)
+                       on_back=lambda: _stderr_line("the microphone is back"))
+        mic.start()
+        try:
+            records = listen_source(mic, recognizer, vocabulary, dictation=args.dictation,
+                                    seconds=args.seconds)
+            for record in records:
+                print(json.dumps(record), flush=True)
+        finally:
+            mic.close()
+        return 0
     for record in records:
         print(json.dumps(record), flush=True)
     return 0

@@ -107,9 +107,9 @@ class Runtime:
             threads.append(threading.Thread(target=self._listen_loop, name="listen", daemon=True))
         if self.shell.keyboard:
             threads.append(threading.Thread(target=self._keyboard_loop, name="keys", daemon=True))
+        self.post(ev.Started())  # first, so typed-ahead input reaches a started flow
         for thread in threads:
             thread.start()
-        self.post(ev.Started())
         try:
             self._loop()
         except KeyboardInterrupt:
@@ -149,6 +149,8 @@ class Runtime:
     def _handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.Heard):
             self.shell.screen.heard(event.text)
+        elif isinstance(event, ev.DeviceBack):
+            self._reset_needed.set()  # start the recognizer afresh on the new audio
         for effect in self.flow.handle(event):
             self._carry_out(effect)
 

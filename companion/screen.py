@@ -6,6 +6,7 @@ resources in a crisis are printed in full, so nothing depends on hearing.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from rich.console import Console
@@ -29,6 +30,9 @@ class Screen:
                                force_terminal=False if plain else None, soft_wrap=plain)
         self.plain = plain
         self.quiet_listening = quiet_listening
+        # COMPANION_DEBUG=1 marks every moment the companion starts listening
+        # (for checking a microphone set-up, and for the end-to-end tests).
+        self.debug = os.environ.get("COMPANION_DEBUG") == "1"
         self._last_listen: bool | None = None
 
     def say(self, text: str) -> None:
@@ -48,6 +52,8 @@ class Screen:
 
     def listening(self, dictation: bool) -> None:
         """A hint that it is the person's turn (only when the mode changes)."""
+        if self.debug:
+            self.console.print(Text("  (listening)", style="dim"))
         if self.quiet_listening or dictation == self._last_listen:
             return
         self._last_listen = dictation

@@ -26,6 +26,7 @@ from companion import events as ev
 from companion.intents import ALWAYS, Vocabulary
 
 SILENCE_TIMER = "silence"
+_DEVICE_NAMES = {"input": "microphone", "output": "speaker"}
 MIN_RATE_WPM, MAX_RATE_WPM, RATE_STEP_WPM = 90, 220, 20
 
 
@@ -130,7 +131,8 @@ class Flow:
         elif isinstance(event, ev.DeviceLost):
             self._emit(fx.Show(self._device_lost_text(event), style="warning"))
         elif isinstance(event, ev.DeviceBack):
-            self._emit(fx.Show(f"The {event.kind} is back: voice works again.", style="info"))
+            what = _DEVICE_NAMES.get(event.kind, event.kind)
+            self._emit(fx.Show(f"The {what} is back: voice works again.", style="info"))
         elif isinstance(event, ev.Interrupted):
             self.finish(completed=False, say_goodbye=False)
         return self.out
@@ -268,7 +270,7 @@ class Flow:
         self._repeat()
 
     def _device_lost_text(self, event: ev.DeviceLost) -> str:
-        what = "microphone" if event.kind == "input" else "speaker"
+        what = _DEVICE_NAMES.get(event.kind, event.kind)
         why = f" ({event.reason})" if event.reason else ""
         return (
             f"The {what} stopped working{why}. Carry on by typing; "

@@ -1,0 +1,7 @@
+"""``python -m companion.breathe ...`` runs ``companion breathe ...``."""
+
+import sys
+
+from companion.breathe.cli import main
+
+sys.exit(main())

@@ -1,0 +1,153 @@
+"""The audio side of a breathing session: cue bank, speaker, half-duplex gate.
+
+Everything audible goes through one persistent :class:`SpeechOutput`. Cues
+are rendered (tones synthesized, phase words spoken by the TTS renderer)
+*before* the session starts and placed at exact stream-clock times; spoken
+prompts are queued on the same stream, so nothing ever opens a second stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from companion.audio.output import SpeechOutput
+from companion.audio.resample import resample
+from companion.breathe.tones import all_tones
+from companion.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+GUARD_S = 0.3  # after a cue leaves the speaker, before the microphone counts again
+
+
+def voice_cue_texts(cue_words: dict[str, str], count_words: list[str],
+                    prompts: dict[str, str]) -> dict[str, str]:
+    """Cue name -> words, for every voice cue the flow can ask for."""
+    texts = {f"voice.{kind}": text for kind, text in cue_words.items()}
+    for i, word in enumerate(count_words, start=1):
+        texts[f"voice.count.{i}"] = word
+        texts[f"voice.number.{i}"] = word
+    for intent in ("slower", "faster"):
+        texts[f"voice.{intent}_confirm"] = prompts[f"{intent}_confirm"]
+    return texts
+
+
+class CueBank:
+    """Cue name -> float32 samples at the output rate, all made before the session."""
+
+    def __init__(self, rate_hz: int) -> None:
+        self.rate_hz = rate_hz
+        self.clips: dict[str, np.ndarray] = dict(all_tones(rate_hz))
+
+    def add_voice(self, renderer: Any, texts: dict[str, str]) -> list[str]:
+        """Render every voice cue now (cached on disk); returns the names that failed."""
+        failed = []
+        for name, text in texts.items():
+            try:
+                samples, rate = renderer.render(text)
+            except EngineError as err:
+                log.warning("could not render cue %s: %s", name, err)
+                failed.append(name)
+                continue
+            self.clips[name] = trim(resample(samples, rate, self.rate_hz))
+        return failed
+
+    def lengths_s(self) -> dict[str, float]:
+        return {name: clip.size / self.rate_hz for name, clip in self.clips.items()}
+
+
+def trim(samples: np.ndarray, threshold: float = 0.01) -> np.ndarray:
+    """Cut the silence a TTS engine leaves before a word, so the word starts on the beat."""
+    loud = np.nonzero(np.abs(samples) > threshold)[0]
+    if loud.size == 0:
+        return samples
+    start = max(0, int(loud[0]) - 32)
+    return np.ascontiguousarray(samples[start: int(loud[-1]) + 1])
+
+
+class StreamSpeaker:
+    """The runtime's Speaker, playing rendered prompts queued on the shared stream."""
+
+    def __init__(self, output: SpeechOutput, renderer: Any) -> None:
+        self.output = output
+        self.renderer = renderer
+        self._lock = threading.Lock()
+        self._pending: dict[str, bool] = {}  # prompt id -> interruptible
+
+    def speak(self, prompt_id: str, text: str, interruptible: bool,
+              on_done: Callable[[str], None]) -> None:
+        try:
+            samples, rate = self.renderer.render(text)
+        except EngineError as err:
+            log.warning("could not speak %r: %s", text[:40], err)
+            on_done(prompt_id)
+            return
+        with self._lock:
+            self._pending[prompt_id] = interruptible
+
+        def done(_stream_s: float) -> None:
+            with self._lock:
+                self._pending.pop(prompt_id, None)
+            on_done(prompt_id)
+
+        self.output.play(resample(samples, rate, self.output.sample_rate), at_s=None,
+                         tag=prompt_id, interruptible=interruptible, on_done=done)
+
+    def stop(self) -> None:
+        self.output.stop_speech()
+        with self._lock:
+            self._pending = {k: v for k, v in self._pending.items() if not v}
+
+    def set_rate(self, words_per_minute: int) -> None:
+        self.renderer.rate_wpm = words_per_minute
+
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._pending)
+
+    def prerender(self, texts: list[str]) -> None:
+        self.renderer.prerender(texts)
+
+    def close(self) -> None:
+        self.output.close()
+        self.renderer.close()
+
+
+class GatedSource:
+    """Wraps the microphone: while a cue sounds, it hands the recognizer silence.
+
+    Half-duplex for cues placed ahead of time: the shell's own gate only knows
+    about spoken prompts. Silence (not dropped blocks) keeps the recognizer's
+    timeline continuous and ends any half-heard word cleanly.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self._windows: list[tuple[float, float]] = []  # monotonic (start, end)
+        self._lock = threading.Lock()
+
+    def quiet(self, start_mono: float, end_mono: float) -> None:
+        """Hand out silence between these monotonic times."""
+        with self._lock:
+            now = time.monotonic()
+            self._windows = [w for w in self._windows if w[1] > now]
+            self._windows.append((start_mono, end_mono + GUARD_S))
+
+    def _gated(self, now: float) -> bool:
+        with self._lock:
+            return any(a <= now <= b for a, b in self._windows)
+
+    def read(self, timeout_s: float | None = None) -> np.ndarray | None:
+        block = self.source.read(timeout_s)
+        if block is not None and self._gated(time.monotonic()):
+            return np.zeros_like(block)
+        return block
+
+    def drain(self) -> int:
+        return int(self.source.drain())

@@ -1,0 +1,289 @@
+"""The embedded English recognizer: pocketsphinx with its bundled US-English model.
+
+Why it is built this way:
+
+* **Segmentation first.** A cheap WebRTC-style VAD (``pocketsphinx.Vad``) runs on
+  every 30 ms frame; the decoder only sees speech (plus a short pre-roll), so a
+  silent room costs almost no CPU.
+* **Commands need rejection.** A forced-choice grammar maps every sound to some
+  command. Each utterance that the grammar decodes as a complete phrase is
+  checked twice more on the same audio: free decoding with the general English
+  language model (out-of-grammar sentences come out as other words) and an
+  all-phone loop (a grammar path far worse than free phones is a forced fit).
+  Either check failing rejects the utterance (final hypothesis with text "").
+  A big garbage-word loop inside the JSGF grammar was measured first and was
+  ~100x slower than real time in pocketsphinx's FSG search, so it was dropped.
+* **Fast endpointing.** In command mode the final is committed as soon as the
+  partial is a complete phrase that stayed the same through ~200 ms of trailing
+  silence, instead of waiting for the full end-of-speech timeout.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from companion.errors import EngineError
+from companion.normalize import normalize
+from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
+
+FRAME = 480  # samples per VAD frame (30 ms)
+FRAME_S = FRAME / SAMPLE_RATE_HZ
+PREROLL_FRAMES = 10  # audio kept before speech onset (0.3 s)
+ONSET_FRAMES = 3  # speech frames in the last 5 that open an utterance
+END_SILENCE_S = 0.6  # trailing silence that ends an utterance (the slow, "final" path)
+FAST_SILENCE_S = 0.21  # trailing silence after which a stable complete phrase is committed
+MAX_UTTERANCE_S = 12.0
+PARTIAL_EVERY = 4  # frames between partial-hypothesis checks (120 ms)
+DECODER_FPS = 100  # pocketsphinx feature frames per second
+
+# Rejection thresholds, measured with scripts/bench_recognition.py (see its report).
+MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
+MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
+MIN_PHONE_MARGIN = -32000.0  # grammar-minus-phone-loop acoustic score per frame
+
+_LOG_BASE = math.log(1.0001)  # pocketsphinx reports scores as 1.0001 ** raw
+
+
+def _raw(value: float) -> float:
+    """Back from pocketsphinx's exponentiated score to its log-domain integer scale."""
+    return math.log(max(value, 1e-300)) / _LOG_BASE
+
+
+def _clean_words(text: str) -> list[str]:
+    """Drop fillers and alternate-pronunciation marks from decoder output."""
+    out = []
+    for token in text.split():
+        if token.startswith(("<", "[", "+")):
+            continue
+        out.append(token.split("(")[0])
+    return normalize(" ".join(out)).split()
+
+
+@dataclass
+class _Utterance:
+    """Audio and timing of the utterance being decoded."""
+
+    start_sample: int
+    audio: list[np.ndarray]
+    trailing_silence: int = 0
+    frames: int = 0
+    last_partial: str = ""
+    stable_since: int = 0  # frame index where last_partial last changed
+
+
+class PocketsphinxRecognizer:
+    """Streaming pocketsphinx recognizer with command rejection; see the module doc."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, model_dir: str | None = None, *, reject: bool = True,
+                 fast_commit: bool = True) -> None:
+        """Load the model. ``reject``/``fast_commit`` off give the naive baseline of the bench."""
+        self._reject = reject
+        self._fast_commit = fast_commit
+        try:
+            import pocketsphinx as ps
+        except ImportError as err:
+            raise EngineError(f"pocketsphinx is not installed ({err})",
+                              "pip install pocketsphinx") from err
+        base = model_dir or f"{ps.get_model_path()}/en-us"
+        try:
+            self._decoder = ps.Decoder(
+                hmm=f"{base}/en-us", dict=f"{base}/cmudict-en-us.dict", lm=None,
+                loglevel="FATAL", dither=True, seed=1,
+            )
+            self._decoder.add_lm_file("lm", f"{base}/en-us.lm.bin")
+            self._decoder.add_allphone_file("phone", f"{base}/en-us-phone.lm.bin")
+        except (RuntimeError, ValueError, OSError) as err:
+            raise EngineError(f"pocketsphinx could not load its model from {base} ({err})",
+                              "reinstall it: pip install --force-reinstall pocketsphinx") from err
+        self._vad = ps.Vad(ps.Vad.MEDIUM_STRICT, SAMPLE_RATE_HZ, FRAME_S)
+        self._grammar = Grammar(dictation=True)
+        self._pending: Grammar | None = None
+        self._phrases: frozenset[str] = frozenset()
+        self._searches: dict[tuple[str, ...], str] = {}  # phrase set -> JSGF search name
+        self._search_name = "lm"
+        self._pending_audio = np.zeros(0, np.int16)
+        self._samples = 0  # stream clock: samples consumed into frames
+        self._preroll: deque[np.ndarray] = deque(maxlen=PREROLL_FRAMES)
+        self._recent: deque[bool] = deque(maxlen=5)
+        self._utt: _Utterance | None = None
+        self._install(Grammar(dictation=True))
+
+    # -- protocol -----------------------------------------------------------------
+    def set_grammar(self, grammar: Grammar) -> None:
+        """Switch what is listened for; applied now if idle, else at the next utterance."""
+        if self._utt is None:
+            self._install(grammar)
+        else:
+            self._pending = grammar
+
+    def accept(self, samples: np.ndarray) -> list[Hypothesis]:
+        """Feed int16 mono 16 kHz samples; return partial and final hypotheses."""
+        block = np.asarray(samples, dtype=np.int16).reshape(-1)
+        data = np.concatenate([self._pending_audio, block]) if self._pending_audio.size else block
+        out: list[Hypothesis] = []
+        usable = data.size - data.size % FRAME
+        for offset in range(0, usable, FRAME):
+            out.extend(self._frame(data[offset : offset + FRAME]))
+        self._pending_audio = data[usable:].copy()
+        return out
+
+    def flush(self) -> list[Hypothesis]:
+        """End of stream: finalize the open utterance, if any."""
+        if self._utt is None:
+            return []
+        return [self._finish()]
+
+    def reset(self) -> None:
+        """Drop the utterance in progress and any buffered audio (the clock keeps running)."""
+        if self._utt is not None:
+            self._decoder.end_utt()
+            self._utt = None
+        self._samples += self._pending_audio.size
+        self._pending_audio = np.zeros(0, np.int16)
+        self._preroll.clear()
+        self._recent.clear()
+        if self._pending is not None:
+            self._install(self._pending)
+
+    # -- internals ----------------------------------------------------------------
+    def _install(self, grammar: Grammar) -> None:
+        """Make ``grammar`` current: build and register the JSGF search for its phrases."""
+        self._pending = None
+        self._grammar = grammar
+        usable = [p for p in dict.fromkeys(normalize(p) for p in grammar.phrases)
+                  if p and all(self._decoder.lookup_word(w) for w in p.split())]
+        self._phrases = frozenset(usable)
+        for word in grammar.bias:  # bias words only need to exist; unknown ones are skipped
+            self._decoder.lookup_word(word.lower())
+        key = tuple(sorted(usable))
+        if usable and key not in self._searches:
+            self._searches[key] = f"cmd{len(self._searches)}"
+            body = " | ".join(key)
+            jsgf = f"#JSGF V1.0;\ngrammar commands;\npublic <command> = {body};\n"
+            self._decoder.add_jsgf_string(self._searches[key], jsgf)
+        self._search_name = self._searches.get(key, "lm")
+
+    @property
+    def _command_mode(self) -> bool:
+        return not self._grammar.dictation and bool(self._phrases)
+
+    def _search(self) -> str:
+        return self._search_name if self._command_mode else "lm"
+
+    def _frame(self, frame: np.ndarray) -> list[Hypothesis]:
+        speech = bool(self._vad.is_speech(frame.tobytes()))
+        self._samples += FRAME
+        self._recent.append(speech)
+        if self._utt is None:
+            self._preroll.append(frame)
+            if sum(self._recent) >= ONSET_FRAMES:
+                self._open()
+            return []
+        utt = self._utt
+        utt.audio.append(frame)
+        utt.frames += 1
+        utt.trailing_silence = 0 if speech else utt.trailing_silence + 1
+        self._decoder.process_raw(frame.tobytes(), False, False)
+        silence_s = utt.trailing_silence * FRAME_S
+        if silence_s >= END_SILENCE_S or utt.frames * FRAME_S >= MAX_UTTERANCE_S:
+            return [self._finish()]
+        out: list[Hypothesis] = []
+        if utt.frames % PARTIAL_EVERY == 0 or (self._command_mode and silence_s >= FAST_SILENCE_S):
+            hyp = self._decoder.hyp()
+            text = " ".join(_clean_words(hyp.hypstr)) if hyp is not None else ""
+            if text != utt.last_partial:
+                utt.last_partial, utt.stable_since = text, utt.frames
+                if text:
+                    out.append(Hypothesis(text, False, self._utt_start_s(), self._now()))
+            stable_s = (utt.frames - utt.stable_since) * FRAME_S
+            if (self._fast_commit and self._command_mode and text in self._phrases
+                    and silence_s >= FAST_SILENCE_S
+                    and stable_s >= FAST_SILENCE_S - FRAME_S):
+                out.append(self._finish())
+        return out
+
+    def _open(self) -> None:
+        frames = list(self._preroll)
+        self._preroll.clear()
+        start = self._samples - FRAME * len(frames)
+        self._utt = _Utterance(start_sample=start, audio=frames)
+        self._decoder.activate_search(self._search())
+        self._decoder.start_utt()
+        for frame in frames:
+            self._decoder.process_raw(frame.tobytes(), False, False)
+        self._utt.frames = 0
+
+    def _utt_start_s(self) -> float:
+        return self._utt.start_sample / SAMPLE_RATE_HZ if self._utt else 0.0
+
+    def _now(self) -> float:
+        return self._samples / SAMPLE_RATE_HZ
+
+    def _finish(self) -> Hypothesis:
+        """End the open utterance: decode, check rejection, and build the final hypothesis."""
+        utt = self._utt
+        if utt is None:  # pragma: no cover - callers check
+            return Hypothesis("", True)
+        self._utt = None
+        self._recent.clear()
+        self._decoder.end_utt()
+        offset = utt.start_sample / SAMPLE_RATE_HZ
+        hyp = self._decoder.hyp()
+        segs = [(s.word, s.start_frame, s.end_frame, s.ascore, s.prob)
+                for s in (self._decoder.seg() or [])] if hyp is not None else []
+        n_frames = max(self._decoder.n_frames(), 1)
+        text = " ".join(_clean_words(hyp.hypstr)) if hyp is not None else ""
+        words = tuple(
+            Word(w.split("(")[0], round(offset + a / DECODER_FPS, 3),
+                 round(offset + (b + 1) / DECODER_FPS, 3))
+            for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
+        confidence: float | None = None
+        if self._command_mode:
+            text, confidence = self._verify(text, segs, utt, n_frames)
+            if not text:
+                words = ()
+        start = words[0].start_s if words else offset
+        end = words[-1].end_s if words else self._now()
+        if self._pending is not None:
+            self._install(self._pending)
+        return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words)
+
+    def _rerun(self, search: str, audio: bytes) -> tuple[str, float]:
+        """Decode the utterance again with another search; (text, summed acoustic score)."""
+        self._decoder.activate_search(search)
+        self._decoder.start_utt()
+        self._decoder.process_raw(audio, False, True)
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        if hyp is None:
+            return "", -math.inf
+        score = sum(_raw(s.ascore) for s in (self._decoder.seg() or [])
+                    if s.word not in ("<s>", "</s>"))
+        return hyp.hypstr, score
+
+    def _verify(self, text: str, segs: list, utt: _Utterance,
+                n_frames: int) -> tuple[str, float | None]:
+        """Reject a grammar result that free decoding or the phone loop contradicts."""
+        if text not in self._phrases:
+            return "", None
+        if not self._reject:
+            return text, None
+        grammar_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
+        audio = np.concatenate(utt.audio).tobytes()
+        free_text, _ = self._rerun("lm", audio)
+        _, phone_score = self._rerun("phone", audio)
+        margin = (grammar_score - phone_score) / n_frames
+        said = text.split()
+        free = _clean_words(free_text)
+        extra = sum(1 for w in free if w not in said)
+        confidence = 1.0 / (1.0 + math.exp(-(margin - MIN_PHONE_MARGIN) / 3000.0))
+        confidence *= 1.0 / (1.0 + extra)
+        ok = (extra <= MAX_EXTRA_WORDS and len(free) - len(said) <= MAX_EXTRA_LENGTH
+              and margin > MIN_PHONE_MARGIN)
+        return (text if ok else ""), round(confidence, 3)

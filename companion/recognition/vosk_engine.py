@@ -1,0 +1,182 @@
+"""Vosk (Kaldi) recognizer: the primary engine when a model is installed.
+
+Why it is built this way: a ``vosk.Model`` is large and read-only, so one is
+shared per path (module cache) while each recognizer instance owns its own
+``KaldiRecognizer`` (not thread-safe). Commands use a JSON grammar of the
+phrases plus ``"[unk]"`` so out-of-grammar speech lands on ``[unk]`` and is
+rejected. Vosk's own endpoint waits 0.5-1 s after speech, so in command mode
+the final is committed once the partial is a complete phrase that has not
+changed for ~200 ms of audio.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from companion.errors import EngineError, ModelError
+from companion.normalize import normalize
+from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
+
+FAST_COMMIT_S = 0.2  # a complete phrase unchanged this long in the partial is committed
+UNK = "[unk]"
+
+
+def _norm(text: str) -> str:
+    """English normalization (contractions, digits); other scripts just lower-cased."""
+    return normalize(text) or " ".join(text.lower().split())
+
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_model(model_path: str | Path) -> Any:
+    """The shared ``vosk.Model`` for ``model_path``; ModelError with a fix if unusable."""
+    try:
+        import vosk
+    except ImportError as err:
+        raise EngineError(f"vosk is not installed ({err})", "pip install vosk") from err
+    path = Path(model_path).expanduser().resolve()
+    key = str(path)
+    with _models_lock:
+        if key in _models:
+            return _models[key]
+        fix = ("download one with: companion model download vosk-model-small-en-us-0.15, "
+               "or pass --model with the folder that contains am/ and conf/")
+        if not path.is_dir():
+            raise ModelError(f"Vosk model folder not found: {path}", fix)
+        if not (path / "am").is_dir() and not (path / "final.mdl").exists():
+            raise ModelError(f"{path} does not look like a Vosk model (no am/ folder)", fix)
+        vosk.SetLogLevel(-2)
+        try:
+            model = vosk.Model(str(path))
+        except Exception as err:  # vosk raises a bare Exception on a broken model
+            raise ModelError(f"Vosk could not load the model in {path} ({err})",
+                             "the model may be incomplete: download it again") from err
+        _models[key] = model
+        return model
+
+
+class VoskRecognizer:
+    """Streaming Vosk recognizer with per-mode grammars and fast commits."""
+
+    name = "vosk"
+
+    def __init__(self, model_path: str | Path) -> None:
+        import vosk
+
+        self._vosk = vosk
+        self._model = load_model(model_path)
+        self._grammar = Grammar(dictation=True)
+        self._pending: Grammar | None = None
+        self._phrases: frozenset[str] = frozenset()
+        self._samples = 0  # stream clock
+        self._utt_start = 0  # sample where the current recognizer segment started
+        self._partial = ""
+        self._partial_since = 0
+        self._heard_from = 0  # sample where the first non-empty partial appeared
+        self._committed = False  # a fast commit happened; ignore the rest of this utterance
+        self._origin_s = 0.0  # stream time at which the KaldiRecognizer's own clock is 0
+        self._rec = self._make(self._grammar)
+
+    def _make(self, grammar: Grammar) -> Any:
+        """A fresh KaldiRecognizer for ``grammar``; its clock starts at the current sample."""
+        self._grammar = grammar
+        self._origin_s = self._samples / SAMPLE_RATE_HZ
+        self._phrases = frozenset(_norm(p) for p in grammar.phrases if _norm(p))
+        if grammar.dictation or not self._phrases:
+            rec = self._vosk.KaldiRecognizer(self._model, float(SAMPLE_RATE_HZ))
+        else:
+            spec = json.dumps(sorted(self._phrases) + [UNK], ensure_ascii=False)
+            rec = self._vosk.KaldiRecognizer(self._model, float(SAMPLE_RATE_HZ), spec)
+        rec.SetWords(True)
+        return rec
+
+    @property
+    def _command_mode(self) -> bool:
+        return not self._grammar.dictation and bool(self._phrases)
+
+    def set_grammar(self, grammar: Grammar) -> None:
+        """Switch what is listened for; applied now if nothing is being heard."""
+        if self._partial or self._committed:
+            self._pending = grammar
+        else:
+            self._rec = self._make(grammar)
+            self._utt_start = self._samples
+
+    def accept(self, samples: np.ndarray) -> list[Hypothesis]:
+        """Feed int16 mono 16 kHz samples; return partial and final hypotheses."""
+        block = np.asarray(samples, dtype=np.int16).reshape(-1)
+        self._samples += block.size
+        if self._rec.AcceptWaveform(block.tobytes()):
+            return self._final(json.loads(self._rec.Result()))
+        partial = json.loads(self._rec.PartialResult())
+        text = self._clean(partial.get("partial", ""))
+        if self._committed or not text:
+            return []
+        out: list[Hypothesis] = []
+        now = self._samples / SAMPLE_RATE_HZ
+        if not self._partial:
+            self._heard_from = self._samples - block.size
+        if text != self._partial:
+            self._partial, self._partial_since = text, self._samples
+            out.append(Hypothesis(text, False, self._utt_start / SAMPLE_RATE_HZ, now))
+        stable_s = (self._samples - self._partial_since) / SAMPLE_RATE_HZ
+        if self._command_mode and text in self._phrases and stable_s >= FAST_COMMIT_S:
+            self._committed = True
+            # Partial-word times would need SetPartialWords, which delays partials by
+            # ~1 s here; so times are approximate: first partial and last change.
+            start = self._heard_from / SAMPLE_RATE_HZ
+            end = self._partial_since / SAMPLE_RATE_HZ
+            out.append(Hypothesis(text, True, round(start, 3), round(end, 3), None, ()))
+        return out
+
+    def flush(self) -> list[Hypothesis]:
+        """End of stream: the final result of speech still open, if any."""
+        return self._final(json.loads(self._rec.FinalResult()))
+
+    def reset(self) -> None:
+        """Drop any audio in progress."""
+        self._pending = self._pending or self._grammar
+        self._after_utterance()
+
+    def _after_utterance(self) -> None:
+        self._partial = ""
+        self._committed = False
+        self._utt_start = self._samples
+        if self._pending is not None:
+            self._rec = self._make(self._pending)
+            self._pending = None
+
+    @staticmethod
+    def _clean(text: str) -> str:
+        return " ".join(w for w in text.split() if w != UNK).strip()
+
+    def _words(self, items: list[dict[str, Any]]) -> tuple[Word, ...]:
+        """Vosk word dicts -> Words on the stream clock (Vosk's clock starts per recognizer)."""
+        return tuple(Word(w["word"], round(self._origin_s + float(w["start"]), 3),
+                          round(self._origin_s + float(w["end"]), 3),
+                          float(w["conf"]) if "conf" in w else None)
+                     for w in items if w.get("word") != UNK)
+
+    def _final(self, result: dict[str, Any]) -> list[Hypothesis]:
+        """Turn a Vosk result into a final hypothesis (none if a fast commit already spoke)."""
+        committed = self._committed
+        raw = result.get("text", "")
+        words = self._words(result.get("result", []))
+        start = self._utt_start / SAMPLE_RATE_HZ
+        end = self._samples / SAMPLE_RATE_HZ
+        self._after_utterance()
+        if committed or (not raw and not words):
+            return []
+        text = self._clean(raw)
+        if self._command_mode and (UNK in raw.split() or _norm(text) not in self._phrases):
+            text, words = "", ()
+        confidence = min((w.confidence for w in words if w.confidence is not None), default=None)
+        if words:
+            start, end = words[0].start_s, words[-1].end_s
+        return [Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words)]

@@ -1,0 +1,150 @@
+#!/usr/bin/env python
+"""Benchmark command recognition: accuracy, false activations, speed, commit latency.
+
+Each figure sits beside a naive baseline measured in the same run: a
+forced-choice grammar with no rejection that waits for the end-of-speech
+timeout, versus the shipped recognizer (rejection + commit on stable partials).
+Audio is synthesized (tests/speech.py) and cached in --cache.
+
+    python scripts/bench_recognition.py [--quick] [--cache DIR] [--json-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from companion.intents import Vocabulary  # noqa: E402
+from companion.recognition.base import Grammar  # noqa: E402
+from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
+from tests.speech import VARIANTS, read_samples, recorded_speech, speech_bounds, synth  # noqa: E402
+
+VOICES = ("slt", "rms", "awb", "kal")
+NON_COMMANDS = (
+    "the weather was lovely this afternoon", "I went to the shop to buy some bread",
+    "I don't want to stop talking to you", "can you pass me the salt please",
+    "we should go on holiday next summer", "my sister called me yesterday evening",
+    "are you ready for dinner", "the train was late again this morning",
+    "I need to buy a new phone", "let us watch a film tonight",
+    "I am going to keep reading", "what time is it",
+)
+BLOCK = 320  # 20 ms, as the live input stream delivers
+
+
+def corpus(cache: Path, quick: bool) -> list[dict]:
+    """Utterances to run: commands (with intent) and non-commands (intent None)."""
+    vocab = Vocabulary.load(Path("/nonexistent"))
+    phrases = vocab.all_phrases()
+    voices, variants = (VOICES[:2], ("clean", "noise")) if quick else (VOICES, VARIANTS)
+    if quick:
+        phrases = phrases[::3]
+    items = []
+    for voice in voices:
+        for variant in variants:
+            for phrase in phrases:
+                wav = synth(phrase, voice, cache, variant)
+                clean = synth(phrase, voice, cache, "clean" if variant == "noise" else variant)
+                _, end = speech_bounds(read_samples(clean))
+                items.append({"path": str(wav), "intent": vocab.match_spoken(phrase),
+                              "kind": f"command/{variant}", "voice": voice, "end": end})
+        for sentence in NON_COMMANDS[: 4 if quick else None]:
+            items.append({"path": str(synth(sentence, voice, cache)), "intent": None,
+                          "kind": "sentence", "voice": voice, "end": None})
+    for wav in recorded_speech(cache)[: 4 if quick else None]:
+        items.append({"path": str(wav), "intent": None, "kind": "recorded", "voice": "human",
+                      "end": None})
+    return items
+
+
+def run(config: str, items: list[dict]) -> list[dict]:
+    """Decode every item with one configuration; per item: intents heard, commit time, CPU."""
+    vocab = Vocabulary.load(Path("/nonexistent"))
+    naive = config == "baseline"
+    rec = PocketsphinxRecognizer(reject=not naive, fast_commit=not naive)
+    rec.set_grammar(Grammar(phrases=vocab.all_phrases()))
+    out = []
+    for item in items:
+        # 1.5 s more silence so the slow end-of-speech timeout can fire inside the file.
+        samples = np.concatenate([read_samples(Path(item["path"])), np.zeros(24000, np.int16)])
+        rec.reset()
+        heard, commit = [], None
+        cpu = time.process_time()
+        for i in range(0, samples.size, BLOCK):
+            for hyp in rec.accept(samples[i:i + BLOCK]):
+                if hyp.final and hyp.text:
+                    heard.append(vocab.match_spoken(hyp.text))
+                    commit = commit if commit is not None else (i + BLOCK) / 16000
+        for hyp in rec.flush():
+            if hyp.final and hyp.text:
+                heard.append(vocab.match_spoken(hyp.text))
+                commit = commit if commit is not None else samples.size / 16000 + 0.6
+        cpu = time.process_time() - cpu
+        out.append({**item, "heard": heard, "commit": commit, "cpu": cpu,
+                    "audio_s": samples.size / 16000})
+    return out
+
+
+def summarize(results: list[dict]) -> dict:
+    cmds = [r for r in results if r["intent"] is not None]
+    nons = [r for r in results if r["intent"] is None]
+    correct = [r for r in cmds if r["heard"] == [r["intent"]]]
+    delays = sorted(r["commit"] - r["end"] for r in correct if r["commit"] is not None)
+    by_variant = {}
+    for variant in sorted({r["kind"] for r in cmds}):
+        group = [r for r in cmds if r["kind"] == variant]
+        by_variant[variant] = round(sum(r["heard"] == [r["intent"]] for r in group) / len(group), 3)
+    by_voice = {}
+    for voice in sorted({r["voice"] for r in cmds}):
+        group = [r for r in cmds if r["voice"] == voice]
+        by_voice[voice] = round(sum(r["heard"] == [r["intent"]] for r in group) / len(group), 3)
+    return {
+        "accuracy_by_voice": by_voice,
+        "command_accuracy": round(len(correct) / max(len(cmds), 1), 3),
+        "accuracy_by_variant": by_variant,
+        "false_activations": round(sum(bool(r["heard"]) for r in nons) / max(len(nons), 1), 3),
+        "false_activation_items": sorted({Path(r["path"]).name for r in nons if r["heard"]}),
+        "real_time_factor": round(sum(r["cpu"] for r in results)
+                                  / sum(r["audio_s"] for r in results), 3),
+        "commit_delay_median_s": round(delays[len(delays) // 2], 3) if delays else None,
+        "commit_delay_p90_s": round(delays[int(len(delays) * 0.9)], 3) if delays else None,
+        "commands": len(cmds), "non_commands": len(nons),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small subset (about a minute)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench-speech")
+    parser.add_argument("--json-only", action="store_true")
+    args = parser.parse_args()
+    items = corpus(args.cache, args.quick)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        futures = {name: pool.submit(run, name, items) for name in ("shipped", "baseline")}
+        report = {name: summarize(f.result()) for name, f in futures.items()}
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    if args.json_only:
+        return
+    rows = [("command accuracy", "command_accuracy"), ("false activations", "false_activations"),
+            ("real-time factor (CPU)", "real_time_factor"),
+            ("commit delay median (s)", "commit_delay_median_s"),
+            ("commit delay p90 (s)", "commit_delay_p90_s")]
+    print(f"\n{'figure':28s} {'shipped':>10s} {'naive baseline':>15s}")
+    for label, key in rows:
+        print(f"{label:28s} {report['shipped'][key]!s:>10s} {report['baseline'][key]!s:>15s}")
+    for variant, acc in report["shipped"]["accuracy_by_variant"].items():
+        base = report["baseline"]["accuracy_by_variant"][variant]
+        print(f"  accuracy {variant:18s} {acc!s:>10s} {base!s:>15s}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Spoken test audio made at test time: synthesized voices, variants, real recordings.
+
+Recognizer tests need real speech, not mocks; shipping WAVs would bloat the
+repository, so audio is synthesized with espeak-ng / flite and shaped with sox
+(``-R`` keeps every run byte-identical), then cached by its arguments.
+All output is 16 kHz mono 16-bit WAV with ~0.5 s of silence either side so
+that endpointing has something to work with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+RATE = 16_000
+PAD_S = 0.5
+NOISE_SNR_DB = 15.0
+TESTDATA = Path("/usr/share/pocketsphinx/test/data")
+
+# voice name -> TTS command (the text and output path are appended by _tts).
+VOICES: dict[str, list[str]] = {
+    "espeak-us": ["espeak-ng", "-v", "en-us", "-s", "150"],
+    "espeak-gb": ["espeak-ng", "-v", "en-gb", "-s", "150"],
+    "espeak-m3": ["espeak-ng", "-v", "en-us+m3", "-s", "140"],
+    "espeak-f2": ["espeak-ng", "-v", "en-us+f2", "-s", "150"],
+    "slt": ["flite", "-voice", "slt"],
+    "rms": ["flite", "-voice", "rms"],
+    "awb": ["flite", "-voice", "awb"],
+    "kal": ["flite", "-voice", "kal"],
+    "espeak-ko": ["espeak-ng", "-v", "ko", "-s", "140"],
+}
+ENGLISH_VOICES = ("espeak-us", "espeak-gb", "espeak-m3", "espeak-f2", "slt", "rms", "awb", "kal")
+VARIANTS = ("clean", "noise", "fast", "slow", "reverb")
+
+_VARIANT_EFFECTS: dict[str, list[str]] = {
+    "clean": [],
+    "noise": [],
+    "fast": ["tempo", "-s", "1.25"],
+    "slow": ["tempo", "-s", "0.8"],
+    "reverb": ["reverb", "40", "50", "60"],
+}
+
+
+def tools_available() -> bool:
+    """True when espeak-ng, flite and sox are all installed (tests skip otherwise)."""
+    return all(shutil.which(tool) for tool in ("espeak-ng", "flite", "sox"))
+
+
+def _run(cmd: Sequence[str]) -> None:
+    subprocess.run(list(cmd), check=True, capture_output=True)
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
+def _tts(text: str, voice: str, out: Path) -> None:
+    base = VOICES[voice]
+    if base[0] == "flite":
+        _run([*base, "-t", text, "-o", str(out)])
+    else:
+        _run([*base, "-w", str(out), text])
+
+
+def read_samples(path: Path) -> np.ndarray:
+    """int16 samples of a 16 kHz mono 16-bit WAV written by this module."""
+    with wave.open(str(path), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
+
+
+def write_samples(path: Path, samples: np.ndarray) -> Path:
+    """Write int16 mono samples as a 16 kHz WAV."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+    return path
+
+
+def _add_noise(path: Path, snr_db: float, tmp: Path) -> None:
+    """Mix deterministic pink noise (sox -R synth pinknoise) into ``path`` at ``snr_db``."""
+    speech = read_samples(path).astype(np.float64)
+    seconds = len(speech) / RATE + 0.1
+    noise_path = tmp.with_suffix(".noise.wav")
+    _run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(noise_path),
+          "synth", f"{seconds:.3f}", "pinknoise", "vol", "0.3"])
+    noise = read_samples(noise_path).astype(np.float64)[: len(speech)]
+    noise_path.unlink()
+    active = speech[np.abs(speech) > 0.02 * np.abs(speech).max()]
+    p_speech = float(np.mean(active**2)) if active.size else 1.0
+    p_noise = float(np.mean(noise**2)) or 1.0
+    noise *= np.sqrt(p_speech / (p_noise * 10 ** (snr_db / 10)))
+    mixed = np.clip(speech + noise, -32768, 32767).astype(np.int16)
+    write_samples(path, mixed)
+
+
+def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:
+    """Speak ``text`` with ``voice`` shaped by ``variant``; cached WAV path (16 kHz mono)."""
+    if voice not in VOICES:
+        raise ValueError(f"unknown voice {voice!r}; choose from {sorted(VOICES)}")
+    if variant not in _VARIANT_EFFECTS:
+        raise ValueError(f"unknown variant {variant!r}; choose from {VARIANTS}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{voice}-{variant}-{_key(text, voice, variant)}.wav"
+    if out.exists():
+        return out
+    raw = out.with_suffix(".tts.wav")
+    tmp = out.with_suffix(".tmp.wav")
+    _tts(text, voice, raw)
+    effects = ["remix", "-", "rate", str(RATE), *_VARIANT_EFFECTS[variant],
+               "pad", str(PAD_S), str(PAD_S)]
+    _run(["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp),
+          *effects, "channels", "1"])
+    raw.unlink()
+    if variant == "noise":
+        _add_noise(tmp, NOISE_SNR_DB, tmp)
+    tmp.replace(out)
+    return out
+
+
+def recorded_speech(out_dir: Path) -> list[Path]:
+    """Real recorded English speech from pocketsphinx-testdata, as 16 kHz WAVs.
+
+    None of it is a command: good distractors. Empty when the package is absent.
+    """
+    if not TESTDATA.is_dir():
+        return []
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    raws = [TESTDATA / n for n in ("goforward.raw", "numbers.raw", "something.raw")]
+    raws += sorted((TESTDATA / "tidigits").glob("*.raw"))
+    for raw in raws:
+        if not raw.exists():
+            continue
+        out = out_dir / f"rec-{raw.stem}.wav"
+        if not out.exists():
+            _run(["sox", "-t", "raw", "-r", str(RATE), "-e", "signed", "-b", "16", "-c", "1",
+                  str(raw), str(out), "pad", str(PAD_S), str(PAD_S)])
+        paths.append(out)
+    for wav in sorted((TESTDATA / "cards").glob("*.wav")) + sorted(
+        (TESTDATA / "librivox").glob("*.wav")
+    ):
+        out = out_dir / f"rec-{wav.stem}.wav"
+        if not out.exists():
+            _run(["sox", str(wav), "-r", str(RATE), "-c", "1", "-b", "16", str(out),
+                  "pad", str(PAD_S), str(PAD_S)])
+        paths.append(out)
+    return paths
+
+
+def speech_bounds(samples: np.ndarray, threshold: float = 0.03) -> tuple[float, float]:
+    """First and last sample above ``threshold`` x peak, in seconds (the true speech span)."""
+    level = np.abs(samples.astype(np.int32))
+    loud = np.nonzero(level > threshold * max(int(level.max()), 1))[0]
+    if loud.size == 0:
+        return 0.0, 0.0
+    return loud[0] / RATE, (loud[-1] + 1) / RATE
+
+
+def concatenate(
+    paths: Sequence[Path], out: Path, gap_s: float = 1.0
+) -> tuple[Path, list[tuple[float, float]]]:
+    """Join utterances with ``gap_s`` of silence between; returns the WAV and each speech span.
+
+    The spans are (start_s, end_s) of the actual speech inside each piece, on
+    the clock of the joined file, so tests can check recognizer times.
+    """
+    gap = np.zeros(int(gap_s * RATE), dtype=np.int16)
+    pieces: list[np.ndarray] = []
+    spans: list[tuple[float, float]] = []
+    offset = 0
+    for i, path in enumerate(paths):
+        if i:
+            pieces.append(gap)
+            offset += len(gap)
+        samples = read_samples(Path(path))
+        start, end = speech_bounds(samples)
+        spans.append((offset / RATE + start, offset / RATE + end))
+        pieces.append(samples)
+        offset += len(samples)
+    write_samples(Path(out), np.concatenate(pieces) if pieces else gap)
+    return Path(out), spans

@@ -1,0 +1,143 @@
+"""The embedded English recognizer on real synthesized and recorded speech (no mocks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion.intents import Vocabulary
+from companion.listen import utterances
+from companion.recognition.base import Grammar
+from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
+from tests.speech import read_samples, recorded_speech, synth, tools_available
+
+pytestmark = pytest.mark.skipif(not tools_available(), reason="needs espeak-ng, flite and sox")
+
+VOCAB = Vocabulary.load(Path("/nonexistent"))
+PHRASES = VOCAB.all_phrases()
+NON_COMMANDS = [
+    "the weather was lovely this afternoon",
+    "I went to the shop to buy some bread",
+    "I don't want to stop talking to you",
+    "can you pass me the salt please",
+    "we should go on holiday next summer",
+    "my sister called me yesterday evening",
+    "the train was late again this morning",
+    "let us watch a film tonight",
+]
+
+
+@pytest.fixture(scope="module")
+def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("speech")
+
+
+@pytest.fixture(scope="module")
+def rec() -> PocketsphinxRecognizer:
+    return PocketsphinxRecognizer()
+
+
+def commands(rec: PocketsphinxRecognizer, wav: Path) -> list[dict]:
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.reset()
+    return list(utterances(rec, read_samples(wav), VOCAB))
+
+
+@pytest.mark.parametrize("voice", ["awb", "rms"])
+def test_every_phrasing_is_recognized(rec: PocketsphinxRecognizer, audio_dir: Path,
+                                      voice: str) -> None:
+    wrong = []
+    for phrase in PHRASES:
+        heard = commands(rec, synth(phrase, voice, audio_dir))
+        intents = [u["intent"] for u in heard]
+        if intents != [VOCAB.match_spoken(phrase)]:
+            wrong.append((phrase, [u["text"] for u in heard]))
+    # Measured: awb 29/29, rms 28/29 with rejection on (see scripts/bench_recognition.py).
+    assert len(wrong) <= 2, wrong
+
+
+@pytest.mark.parametrize("variant", [
+    pytest.param("noise", marks=pytest.mark.xfail(
+        reason="known limit: 15 dB pink noise drops pocketsphinx to ~1/3 (see the bench)",
+        strict=False)),
+    "fast", "slow"])
+def test_phrasings_survive_variants(rec: PocketsphinxRecognizer, audio_dir: Path,
+                                    variant: str) -> None:
+    subset = ["next", "i am ready", "stop", "slow down", "i need a break", "help"]
+    right = sum(
+        [u["intent"] for u in commands(rec, synth(p, "awb", audio_dir, variant))]
+        == [VOCAB.match_spoken(p)] for p in subset)
+    assert right >= len(subset) - 2
+
+
+@pytest.mark.parametrize("voice", ["awb", "rms", "slt"])
+def test_sentences_trigger_no_command(rec: PocketsphinxRecognizer, audio_dir: Path,
+                                      voice: str) -> None:
+    fired = {s: [u["text"] for u in commands(rec, synth(s, voice, audio_dir))]
+             for s in NON_COMMANDS}
+    assert sum(1 for v in fired.values() if v) <= 1, fired
+
+
+def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
+    recordings = recorded_speech(audio_dir)
+    if not recordings:
+        pytest.skip("pocketsphinx-testdata is not installed")
+    fired = {p.name: [u["text"] for u in commands(rec, p)] for p in recordings}
+    assert sum(1 for v in fired.values() if v) <= 1, fired
+
+
+def test_dictation_returns_the_words(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
+    rec.set_grammar(Grammar(dictation=True, bias=("bread", "zzyzzx")))
+    rec.reset()
+    wav = synth("I went to the shop to buy some bread", "rms", audio_dir)
+    heard = list(utterances(rec, read_samples(wav), VOCAB))
+    assert len(heard) == 1
+    words = set(heard[0]["text"].split())
+    assert len(words & {"went", "shop", "buy", "some", "bread"}) >= 3, heard
+    assert heard[0]["intent"] is None
+
+
+def test_times_are_on_the_stream_clock(audio_dir: Path) -> None:
+    rec = PocketsphinxRecognizer()  # a fresh stream clock
+    samples = read_samples(synth("stop", "awb", audio_dir))
+    lead = np.zeros(16000 * 2, np.int16)
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.reset()
+    heard = list(utterances(rec, np.concatenate([lead, samples]), VOCAB))
+    assert [u["intent"] for u in heard] == ["stop"]
+    # awb's "stop" starts ~0.78 s into its file, after 2 s of leading silence.
+    assert 2.4 <= heard[0]["start"] <= 3.0 and heard[0]["start"] < heard[0]["end"] <= 3.6
+
+
+def test_fast_commit_fires_before_the_silence_timeout(audio_dir: Path) -> None:
+    rec = PocketsphinxRecognizer()
+    samples = read_samples(synth("next", "awb", audio_dir))
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.reset()
+    committed_at = None
+    for i in range(0, samples.size, 320):
+        if any(h.final and h.text for h in rec.accept(samples[i:i + 320])):
+            committed_at = (i + 320) / 16000
+            break
+    assert committed_at is not None
+    speech_end = 1.5  # awb "next" ends ~1.45 s into the file (0.5 s pad after)
+    assert committed_at - speech_end < 0.45
+
+
+def test_reset_drops_audio_in_progress(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
+    samples = read_samples(synth("stop", "awb", audio_dir))
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.reset()
+    cut = int(1.2 * 16000)  # inside the word
+    rec.accept(samples[:cut])
+    rec.reset()
+    finals = rec.accept(samples[cut:]) + rec.flush()
+    assert not [h for h in finals if h.final and h.text]
+
+
+def test_silence_gives_nothing(rec: PocketsphinxRecognizer) -> None:
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.reset()
+    assert rec.accept(np.zeros(16000 * 3, np.int16)) == [] and rec.flush() == []

