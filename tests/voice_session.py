@@ -87,7 +87,8 @@ class VoiceSession:
             code = self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            raise AssertionError("companion did not end; screen:\n" + "\n".join(self.lines)) from None
+            screen = "\n".join(self.lines)
+            raise AssertionError(f"companion did not end; screen:\n{screen}") from None
         self._reader.join(timeout=2)
         while not self._new.empty():
             self.lines.append(self._new.get())
@@ -122,9 +123,11 @@ def find_in_order(recording: np.ndarray, clips: list[np.ndarray], rate: int = 16
         corr = corr[: window.size - c.size + 1]
         energy = np.sqrt(np.convolve(window ** 2, np.ones(c.size), "valid"))
         score = corr / np.maximum(energy, 1e-9)
-        best = int(np.argmax(score))
-        if score[best] < threshold:
-            raise AssertionError(f"clip {index} not heard (best match {score[best]:.2f})")
+        above = np.flatnonzero(score >= threshold)
+        if above.size == 0:
+            raise AssertionError(f"clip {index} not heard (best match {score.max():.2f})")
+        first = int(above[0])  # the earliest occurrence, refined to its local peak
+        best = first + int(np.argmax(score[first : first + c.size]))
         starts.append((offset + best) / rate)
         offset += best + c.size
     return starts
