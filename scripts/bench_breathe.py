@@ -37,7 +37,7 @@ def run_companion(server: PulseServer, pattern: str, minutes: float, work: Path)
     recording = server.record_speaker(work / "companion.raw", rate=RATE)
     env = dict(server.env, COMPANION_HOME=str(work / "home"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "companion.breathe", "--cues", "tones", "--pattern", pattern,
+        [sys.executable, "-m", "companion", "breathe", "--cues", "tones", "--pattern", pattern,
          "--minutes", f"{minutes:g}", "--schedule-log", str(log)],
         env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True, cwd=ROOT)

@@ -81,7 +81,7 @@ def cli_call(argv: list[str]) -> Callable[[], object]:
 
 def subprocess_ms(argv: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "companion.journal.cli", "journal", *argv],
+    subprocess.run([sys.executable, "-m", "companion", "journal", *argv],
                    check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     return round((time.perf_counter() - started) * 1000, 1)
 

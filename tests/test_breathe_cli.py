@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from companion.breathe.cli import main
+from companion.cli import main as companion_main
+
+
+def main(argv: list[str]) -> int:
+    """`companion breathe ARGV` in-process."""
+    return companion_main(["breathe", *argv])
 
 
 def test_bad_pattern_is_one_line_with_a_fix(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,7 +44,7 @@ def test_text_session_runs_is_recorded_and_listed(companion_home: Path) -> None:
     import os
 
     env = dict(os.environ, COMPANION_HOME=str(companion_home))
-    proc = subprocess.Popen([sys.executable, "-m", "companion.breathe", "--text", "--pattern",
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "breathe", "--text", "--pattern",
                              "1-0.5-1", "--rounds", "2"], env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdin is not None
@@ -50,6 +55,6 @@ def test_text_session_runs_is_recorded_and_listed(companion_home: Path) -> None:
     assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
     assert "Breathe in (1 s), breath 2 of 2" in out and "Hold (0.5 s)" in out
     assert "That was the last breath" in out
-    listed = subprocess.run([sys.executable, "-m", "companion.breathe", "--history"], env=env,
+    listed = subprocess.run([sys.executable, "-m", "companion", "breathe", "--history"], env=env,
                             capture_output=True, text=True, timeout=30, check=True).stdout
     assert "1-0.5-1" in listed and "2/2" in listed and "completed" in listed

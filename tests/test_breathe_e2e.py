@@ -25,15 +25,7 @@ TOLERANCE_S = 0.020
 
 
 def _command() -> list[str]:
-    """`python -m companion breathe` once the main CLI has the hook, else the module."""
-    from companion.cli import build_parser
-
-    try:
-        build_parser().parse_args(["breathe", "--help"])
-    except SystemExit as done:
-        if done.code == 0:
-            return [sys.executable, "-m", "companion", "breathe"]
-    return [sys.executable, "-m", "companion.breathe"]
+    return [sys.executable, "-m", "companion", "breathe"]
 
 
 def _start(pulse, home: Path, log: Path, *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]

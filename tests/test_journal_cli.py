@@ -232,7 +232,7 @@ def test_typed_thought_record_end_to_end(companion_home: Path) -> None:
     """`journal add --text` in a subprocess: answers typed, saved only after yes."""
     env = {**os.environ, "COMPANION_HOME": str(companion_home), "PYTHONUNBUFFERED": "1",
            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    proc = subprocess.Popen([sys.executable, "-m", "companion.journal.cli", "journal", "add",
+    proc = subprocess.Popen([sys.executable, "-m", "companion", "journal", "add",
                              "--text"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stdin is not None and proc.stdout is not None

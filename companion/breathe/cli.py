@@ -8,11 +8,8 @@ its own ``func`` so the main dispatcher needs nothing else. Heavy imports
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
-
-from companion.errors import CompanionError
 
 CUE_CHOICES = ("voice", "tones", "both")
 
@@ -128,20 +125,3 @@ def _mmss(seconds: Any) -> str:
         return "-"
     minutes, secs = divmod(int(round(seconds)), 60)
     return f"{minutes}:{secs:02d}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m companion.breathe``: the same command before the main CLI hooks it in."""
-    parser = argparse.ArgumentParser(prog="companion")
-    add_breathe_commands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["breathe", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args))
-    except CompanionError as err:
-        print(f"companion: {err.message}", file=sys.stderr)
-        if err.fix:
-            print(f"  fix: {err.fix}", file=sys.stderr)
-        return err.exit_code
-    except KeyboardInterrupt:
-        print("\ncompanion: stopped.", file=sys.stderr)
-        return 130

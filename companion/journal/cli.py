@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from companion.errors import CompanionError
 from companion.journal.model import (
     FIELDS,
     LABELS,
@@ -289,21 +288,3 @@ def add_journal_commands(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=5, help="how many triggers/feelings (default 5)")
     p.set_defaults(func=cmd_stats)
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m companion.journal.cli ...`: the journal alone (same as `companion journal`)."""
-    parser = argparse.ArgumentParser(prog="companion")
-    add_journal_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    try:
-        return int(args.func(args))
-    except CompanionError as err:
-        print(f"companion: {err.message}", file=sys.stderr)
-        if err.fix:
-            print(f"  fix: {err.fix}", file=sys.stderr)
-        return err.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
