@@ -121,7 +121,8 @@ def find_in_order(recording: np.ndarray, clips: list[np.ndarray], rate: int = 16
         size = 1 << int(np.ceil(np.log2(window.size + c.size)))
         corr = np.fft.irfft(np.fft.rfft(window, size) * np.conj(np.fft.rfft(c, size)), size)
         corr = corr[: window.size - c.size + 1]
-        energy = np.sqrt(np.convolve(window ** 2, np.ones(c.size), "valid"))
+        power = np.concatenate([[0.0], np.cumsum(window ** 2)])
+        energy = np.sqrt(np.maximum(power[c.size:] - power[: -c.size], 0.0))
         score = corr / np.maximum(energy, 1e-9)
         above = np.flatnonzero(score >= threshold)
         if above.size == 0:
