@@ -75,8 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     from companion.breathe.cli import add_breathe_commands
     from companion.journal.cli import add_journal_commands
     from companion.models import add_model_commands
+    from companion.rehearse.cli import add_rehearse_commands
 
     add_breathe_commands(sub)
+    add_rehearse_commands(sub)
     add_journal_commands(sub)
     add_model_commands(sub)
 

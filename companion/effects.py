@@ -49,10 +49,16 @@ class SetRate:
 
 @dataclass(frozen=True)
 class Listen:
-    """Listen for ``intents`` (commands) or, when ``dictation``, free speech."""
+    """Listen for ``intents`` (commands) or, when ``dictation``, free speech.
+
+    ``parts`` (the parts of a phrase being rehearsed) switches on phrase mode:
+    free speech, and which of these parts were said, with longer patience
+    for pauses.
+    """
 
     intents: tuple[str, ...] = ()
     dictation: bool = False
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

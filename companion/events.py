@@ -16,7 +16,10 @@ class Heard:
 
     ``intent`` is the command it maps to, or None for free speech (dictation or
     out-of-grammar). ``start_s``/``end_s`` are stream times in seconds;
-    ``confidence`` is 0..1, or None when the engine gives none.
+    ``confidence`` is 0..1, or None when the engine gives none. In phrase
+    mode, ``parts_said`` are the indexes of the phrase's parts a phrase
+    grammar found (None when the engine has no such grammar) and
+    ``word_times`` the (start_s, end_s) of each word heard.
     """
 
     text: str
@@ -24,6 +27,8 @@ class Heard:
     start_s: float = 0.0
     end_s: float = 0.0
     confidence: float | None = None
+    parts_said: tuple[int, ...] | None = None
+    word_times: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,18 @@ class Vocabulary:
                 intents[name] = Intent(name, all_phrases, keys, help_text)
         return cls(intents)
 
+    def extended(self, extra: dict[str, tuple[tuple[str, ...], str]]) -> Vocabulary:
+        """This vocabulary plus a flow's own intents: name -> (phrasings, help line).
+
+        Phrasings another intent already owns (e.g. "next", "yes") keep their meaning.
+        """
+        owned = set(self.all_phrases())
+        intents = dict(self.intents)
+        for name, (phrases, help_line) in extra.items():
+            kept = tuple(p for p in phrases if normalize(p) not in owned)
+            intents[name] = Intent(name, kept, (), help_line)
+        return Vocabulary(intents)
+
     def phrases_for(self, names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
         """All phrasings of the given intents, normalized (for a command grammar)."""
         out: list[str] = []

@@ -1,6 +1,6 @@
 """Normalize recognizer output and typed text so matching is about words, not spelling.
 
-"I'm", "im", "I am" and "I AM." all become "i am"; digits become words;
+"I'm", "im", "I am" and "I AM." all become "i am"; numbers up to 999 become words;
 punctuation goes. Used by intent matching, crisis matching and phrase scoring.
 """
 
@@ -23,11 +23,24 @@ _CONTRACTIONS = {
     "you'll": "you will", "i'd've": "i would have", "y'all": "you all",
 }
 
-_NUMBERS = {
-    "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five",
-    "6": "six", "7": "seven", "8": "eight", "9": "nine", "10": "ten", "11": "eleven",
-    "12": "twelve",
-}
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+         "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def spell_number(value: int) -> str:
+    """0..999 as words ("thirty", "one hundred five"); larger numbers stay digits."""
+    if value < 20:
+        return _ONES[value]
+    if value < 100:
+        tens, ones = divmod(value, 10)
+        return _TENS[tens] + (f" {_ONES[ones]}" if ones else "")
+    if value < 1000:
+        hundreds, rest = divmod(value, 100)
+        return f"{_ONES[hundreds]} hundred" + (f" {spell_number(rest)}" if rest else "")
+    return str(value)
+
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
 
@@ -38,7 +51,10 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for token in _TOKEN.findall(text):
         token = token.strip(".")
-        expanded = _CONTRACTIONS.get(token) or _NUMBERS.get(token) or token.replace("'", "")
+        if token.isdigit():
+            out.extend(spell_number(int(token)).split())
+            continue
+        expanded = _CONTRACTIONS.get(token) or token.replace("'", "")
         out.extend(expanded.split())
     return out
 

@@ -60,7 +60,7 @@ class Speaker(Protocol):
 class SessionStore(Protocol):
     """Where finished sessions are recorded."""
 
-    def save(self, kind: str, record: dict[str, Any], started_wall: float) -> None: ...
+    def save(self, kind: str, record: dict[str, Any], started_wall: float) -> int | None: ...
 
 
 @dataclass
@@ -176,7 +176,8 @@ class Runtime:
                 speaker.set_rate(effect.words_per_minute)
         elif isinstance(effect, fx.Listen):
             grammar = Grammar(self.shell.vocabulary.phrases_for(effect.intents),
-                              dictation=effect.dictation)
+                              dictation=effect.dictation or bool(effect.parts),
+                              parts=effect.parts)
             with self._grammar_lock:
                 self._grammar = grammar
             screen.listening(effect.dictation)
@@ -189,13 +190,15 @@ class Runtime:
         elif isinstance(effect, fx.End):
             self.summary = effect.summary  # already spoken and printed by the flow
 
-    def _save(self, effect: fx.SaveSession) -> None:
+    def _save(self, effect: fx.SaveSession) -> int | None:
+        """Record the session; returns its id (None when not recorded)."""
         if self.shell.store is None:
-            return
+            return None
         try:
-            self.shell.store.save(effect.kind, effect.record, self._started_wall)
+            return self.shell.store.save(effect.kind, effect.record, self._started_wall)
         except Exception as err:  # noqa: BLE001 - never lose the session to a store error
             self.shell.screen.warn(f"Could not save this session: {err}")
+            return None
 
     def _speech_done(self, prompt_id: str) -> None:
         """Called from the output notifier thread when a prompt's last sample played."""
@@ -246,7 +249,9 @@ class Runtime:
                     intent = self.shell.vocabulary.match_spoken(hyp.text)
                     if intent is None and not grammar.dictation:
                         continue
-                    self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence))
+                    self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence,
+                                       hyp.parts_said,
+                                       tuple((w.start_s, w.end_s) for w in hyp.words)))
 
     def _keyboard_loop(self) -> None:
         import sys

@@ -54,11 +54,12 @@ class StoreAdapter:
     def first_run(self) -> bool:
         return self.store is None or not self.store.sessions(limit=1)
 
-    def save(self, kind: str, record: dict[str, Any], started_wall: float) -> None:
+    def save(self, kind: str, record: dict[str, Any], started_wall: float) -> int | None:
+        """Record the session; its id, or None when there is no store."""
         if self.store is None:
-            return
+            return None
         details = {k: v for k, v in record.items() if k != "completed"}
-        self.store.record_session(
+        return self.store.record_session(
             kind,
             datetime.fromtimestamp(started_wall, timezone.utc),
             datetime.now(timezone.utc),
@@ -92,20 +93,28 @@ class Session:
 
 
 def build_session(args: argparse.Namespace, flow_class: type[Flow],
-                  load_content: ContentLoader) -> Session:
-    """Build the flow and its shell from CLI options, falling back part by part."""
+                  load_content: ContentLoader, vocabulary: Vocabulary | None = None,
+                  runtime_class: type[Runtime] = Runtime,
+                  extra: dict[str, Any] | None = None) -> Session:
+    """Build the flow and its shell from CLI options, falling back part by part.
+
+    ``vocabulary`` (a flow's own commands added), ``runtime_class`` (a runtime
+    that carries out a flow's own effects) and ``extra`` (added to the
+    content's extras) let other flows share this assembly.
+    """
     screen = Screen()
-    vocabulary = Vocabulary.load()
-    prompts, extra = load_content()
+    vocabulary = vocabulary or Vocabulary.load()
+    prompts, content_extra = load_content()
     settings = load_settings()
     safety = open_safety(getattr(args, "region", None), settings)
     store = StoreAdapter(screen)
     rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
     args.voice = args.voice or settings.get("voice") or None
-    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, store.first_run(), extra)
+    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, store.first_run(),
+                  {**content_extra, **(extra or {})})
     flow = flow_class(ctx)
     shell = Shell(vocabulary=vocabulary, screen=screen, store=store)
-    runtime = Runtime(flow, shell)
+    runtime = runtime_class(flow, shell)
     closers: list[Any] = []
     if args.text:
         screen.note("Text mode: type your answers; type 'help' to see what you can say.")

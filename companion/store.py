@@ -83,6 +83,31 @@ MIGRATIONS: tuple[str, ...] = (
         text, content = '', tokenize = 'unicode61 remove_diacritics 2'
     );
     """,
+    # 3: rehearsal (companion/rehearse). The person's own wording of a phrase
+    # (a default phrase is used until one is set); one row per scored attempt,
+    # with which parts came through as a JSON list of part indexes.
+    """
+    CREATE TABLE phrases (
+        name        TEXT PRIMARY KEY,
+        text        TEXT NOT NULL,
+        updated_at  TEXT NOT NULL           -- ISO 8601, UTC
+    );
+    CREATE TABLE attempts (
+        id            INTEGER PRIMARY KEY,
+        session_id    INTEGER REFERENCES sessions (id) ON DELETE SET NULL,
+        session_start TEXT NOT NULL,        -- ISO 8601, UTC: groups attempts by session
+        at            TEXT NOT NULL,        -- ISO 8601, UTC
+        phrase        TEXT NOT NULL,        -- phrase name
+        phrase_text   TEXT NOT NULL,        -- the wording practised then
+        mode          TEXT NOT NULL,        -- listen | along | all | part
+        target        TEXT NOT NULL,        -- what was asked for: the words expected
+        completeness  REAL NOT NULL CHECK (completeness BETWEEN 0 AND 1),
+        parts_said    TEXT NOT NULL DEFAULT '[]',
+        wpm           REAL,
+        long_pauses   INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX attempts_by_phrase ON attempts (phrase, at);
+    """,
 )
 
 

@@ -30,7 +30,7 @@ class AudioSpeaker:
         self.output = SpeechOutput(device=device)
         self.output.start()
         self.rate_wpm = rate_wpm
-        self._jobs: queue.Queue[tuple[int, str, str, bool, Done] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[int, str, str, bool, int, Done] | None] = queue.Queue()
         self._generation = 0  # bumped by stop(): jobs from before are dropped
         self._pending = 0
         self._lock = threading.Lock()
@@ -42,7 +42,8 @@ class AudioSpeaker:
         with self._lock:
             self._pending += 1
             generation = self._generation
-        self._jobs.put((generation, prompt_id, text, interruptible, on_done))
+        # The rate now, not at render time: SetRate only changes prompts asked for later.
+        self._jobs.put((generation, prompt_id, text, interruptible, self.rate_wpm, on_done))
 
     def prerender(self, texts: list[str]) -> None:
         """Render ahead in the background so the first prompts start at once."""
@@ -75,17 +76,18 @@ class AudioSpeaker:
             job = self._jobs.get()
             if job is None:
                 return
-            generation, prompt_id, text, interruptible, on_done = job
+            generation, prompt_id, text, interruptible, rate_wpm, on_done = job
             try:
                 if generation == self._generation or not interruptible:
-                    self._play(prompt_id, text, interruptible, on_done)
+                    self._play(prompt_id, text, interruptible, rate_wpm, on_done)
             finally:
                 with self._lock:
                     self._pending -= 1
 
-    def _play(self, prompt_id: str, text: str, interruptible: bool, on_done: Done) -> None:
+    def _play(self, prompt_id: str, text: str, interruptible: bool, rate_wpm: int,
+              on_done: Done) -> None:
         try:
-            samples, rate = self.renderer.render(text, rate_wpm=self.rate_wpm)
+            samples, rate = self.renderer.render(text, rate_wpm=rate_wpm)
         except CompanionError as err:
             log.warning("could not render %r: %s", prompt_id, err)
             on_done(prompt_id)  # the session must not wait for speech that never comes

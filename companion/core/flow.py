@@ -168,9 +168,14 @@ class Flow:
         """Tell the shell what to listen for in the current step, and arm the re-prompt."""
         step = self.STEPS.get(self.state, Step(None))
         intents = tuple(dict.fromkeys(ALWAYS + step.intents + self.global_intents()))
-        self._emit(fx.Listen(intents=intents, dictation=step.dictation))
+        self._emit(fx.Listen(intents=intents, dictation=step.dictation,
+                             parts=self.listen_parts()))
         if step.reprompt and not self._reprompted and not self.paused:
             self._emit(fx.StartTimer(SILENCE_TIMER, self.reprompt_after_s()))
+
+    def listen_parts(self) -> tuple[str, ...]:
+        """Hook: the parts of a phrase being rehearsed now (phrase mode), else ()."""
+        return ()
 
     def global_intents(self) -> tuple[str, ...]:
         """Flow-wide intents beyond ALWAYS (e.g. "urge"); overridden by flows."""

@@ -332,7 +332,10 @@ REQUIRED_PROMPTS = (
 
 
 def load_ground_content(user_dir: Path | None = None) -> tuple[dict[str, str], dict[str, Any]]:
-    """Prompts and extras (timing, summary words, phrases, counts) from ground.toml.
+    """Prompts and extras (timing, summary words, counts) from ground.toml, and phrases.
+
+    The phrases said along are the person's own wording when they have set it
+    (`companion rehearse phrase set`), else the built-in ones.
 
     Checked up front so a broken user file fails at start with its name, not
     in the middle of a session.
@@ -346,11 +349,13 @@ def load_ground_content(user_dir: Path | None = None) -> tuple[dict[str, str], d
             f"{source}: [prompts] is missing {', '.join(missing)}",
             f"add them to your {source}, or delete it to use the built-in words",
         )
-    phrases = content.require(data, "phrases", dict, source)
+    from companion.rehearse.phrases import current_phrases  # reads the store: shell side
+
+    phrases = {name: list(phrase.parts) for name, phrase in current_phrases().items()}
     for name in ("disclosure", "break"):
-        parts = content.require(phrases, name, list, f"{source} [phrases]")
-        if not parts or not all(isinstance(p, str) and p.strip() for p in parts):
-            raise ContentError(f"{source}: [phrases] {name} must be a list of parts")
+        if name not in phrases:
+            raise ContentError(f"phrases.toml: [phrases.{name}] is missing",
+                               "add it back, or delete your phrases.toml to use the built-in one")
     timing = content.require(data, "timing", dict, source)
     for key, value in timing.items():
         if not isinstance(value, (int, float)) or value < 0:

@@ -18,7 +18,7 @@ from companion import effects as fx
 from companion import events as ev
 from companion.core.flow import Context, Flow, Step
 from companion.errors import ContentError
-from companion.intents import Intent, Vocabulary
+from companion.intents import Vocabulary
 from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry
 from companion.journal.model import (
     FIELDS,
@@ -296,11 +296,7 @@ def journal_vocabulary(commands: dict[str, str], base: Vocabulary | None = None)
 
     Phrases another intent already owns (e.g. "next", "yes") keep their meaning.
     """
-    base = base or Vocabulary.load()
-    intents = dict(base.intents)
-    owned = set(base.all_phrases())
     helps = {"skip": "leave this part out", "change": "redo the part just read back"}
-    for name in FIELD_COMMANDS:
-        phrases = tuple(p for p, c in commands.items() if c == name and p not in owned)
-        intents[name] = Intent(name, phrases, (), helps[name])
-    return Vocabulary(intents)
+    return (base or Vocabulary.load()).extended({
+        name: (tuple(p for p, c in commands.items() if c == name), helps[name])
+        for name in FIELD_COMMANDS})

@@ -23,12 +23,15 @@ class Grammar:
     ``phrases`` are the command phrasings allowed now (lower case, as written
     in the vocabulary). When ``dictation`` is true, free speech is recognized
     and ``phrases`` are still matched if said alone. ``bias`` lists words to
-    favour in dictation (for example the words of a rehearsal phrase).
+    favour in dictation. ``parts`` (a rehearsed phrase's parts) asks for
+    phrase mode: free speech plus which parts were said (``Hypothesis.parts_said``)
+    and more patience for pauses between parts.
     """
 
     phrases: tuple[str, ...] = ()
     dictation: bool = False
     bias: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Hypothesis:
     end_s: float = 0.0
     confidence: float | None = None
     words: tuple[Word, ...] = ()
+    parts_said: tuple[int, ...] | None = None  # phrase mode, engines with a phrase grammar
 
 
 class Recognizer(Protocol):

@@ -16,6 +16,13 @@ Why it is built this way:
 * **Fast endpointing.** In command mode the final is committed as soon as the
   partial is a complete phrase that stayed the same through ~200 ms of trailing
   silence, instead of waiting for the full end-of-speech timeout.
+* **Phrase mode** (rehearsal): the utterance streams through the language
+  model (what was really said, with word times), and at its end is decoded
+  again with a grammar of the phrase's parts, each optional and in order
+  (which parts were said). A loop of optional single words was ~100x slower
+  than real time; whole optional parts run at ~0.03x, so the second pass adds
+  little delay. Pauses between parts are allowed up to 1.5 s, or 0.45 s once
+  the phrase's last words have been heard.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ ONSET_FRAMES = 3  # speech frames in the last 5 that open an utterance
 END_SILENCE_S = 0.6  # trailing silence that ends an utterance (the slow, "final" path)
 FAST_SILENCE_S = 0.21  # trailing silence after which a stable complete phrase is committed
 MAX_UTTERANCE_S = 12.0
+PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end the attempt
+PHRASE_MAX_UTTERANCE_S = 60.0
+PHRASE_FAST_SILENCE_S = 0.45  # ... unless the phrase's last words were just heard
 PARTIAL_EVERY = 4  # frames between partial-hypothesis checks (120 ms)
 DECODER_FPS = 100  # pocketsphinx feature frames per second
 
@@ -105,6 +115,8 @@ class PocketsphinxRecognizer:
         self._grammar = Grammar(dictation=True)
         self._pending: Grammar | None = None
         self._phrases: frozenset[str] = frozenset()
+        self._parts: list[list[str]] = []  # phrase mode: the words of each part in the grammar
+        self._part_index: list[int] = []  # ... and which phrase part each one is
         self._searches: dict[tuple[str, ...], str] = {}  # phrase set -> JSGF search name
         self._search_name = "lm"
         self._pending_audio = np.zeros(0, np.int16)
@@ -161,6 +173,10 @@ class PocketsphinxRecognizer:
         self._phrases = frozenset(usable)
         for word in grammar.bias:  # bias words only need to exist; unknown ones are skipped
             self._decoder.lookup_word(word.lower())
+        if grammar.parts:
+            self._install_parts(grammar.parts)
+            return
+        self._parts, self._part_index = [], []
         key = tuple(sorted(usable))
         if usable and key not in self._searches:
             self._searches[key] = f"cmd{len(self._searches)}"
@@ -169,9 +185,39 @@ class PocketsphinxRecognizer:
             self._decoder.add_jsgf_string(self._searches[key], jsgf)
         self._search_name = self._searches.get(key, "lm")
 
+    def _install_parts(self, parts: tuple[str, ...]) -> None:
+        """Phrase mode: a JSGF search ``[<p0>] [<p1>] ...`` over the parts' known words."""
+        self._parts, self._part_index = [], []
+        for index, part in enumerate(parts):
+            known = [w for w in normalize(part).split() if self._decoder.lookup_word(w)]
+            if known:
+                self._parts.append(known)
+                self._part_index.append(index)
+        key = ("\0parts",) + tuple(" ".join(p) for p in self._parts)
+        if self._parts and key not in self._searches:
+            self._searches[key] = f"parts{len(self._searches)}"
+            rules = "".join(f"<p{i}> = {' '.join(p)};\n" for i, p in enumerate(self._parts))
+            body = " ".join(f"[<p{i}>]" for i in range(len(self._parts)))
+            jsgf = f"#JSGF V1.0;\ngrammar phrase;\n{rules}public <attempt> = {body};\n"
+            self._decoder.add_jsgf_string(self._searches[key], jsgf)
+        self._search_name = self._searches.get(key, "lm")
+
+    @property
+    def _phrase_mode(self) -> bool:
+        return bool(self._parts)
+
+    def _found_parts(self, said: list[str]) -> tuple[int, ...]:
+        """Which parts a phrase-grammar result contains (in order, whole parts only)."""
+        found, at = [], 0
+        for words, index in zip(self._parts, self._part_index, strict=True):
+            if said[at:at + len(words)] == words:
+                found.append(index)
+                at += len(words)
+        return tuple(found)
+
     @property
     def _command_mode(self) -> bool:
-        return not self._grammar.dictation and bool(self._phrases)
+        return not self._grammar.dictation and bool(self._phrases) and not self._parts
 
     def _search(self) -> str:
         return self._search_name if self._command_mode else "lm"
@@ -191,7 +237,9 @@ class PocketsphinxRecognizer:
         utt.trailing_silence = 0 if speech else utt.trailing_silence + 1
         self._decoder.process_raw(frame.tobytes(), False, False)
         silence_s = utt.trailing_silence * FRAME_S
-        if silence_s >= END_SILENCE_S or utt.frames * FRAME_S >= MAX_UTTERANCE_S:
+        end_s, max_s = ((PHRASE_END_SILENCE_S, PHRASE_MAX_UTTERANCE_S) if self._phrase_mode
+                        else (END_SILENCE_S, MAX_UTTERANCE_S))
+        if silence_s >= end_s or utt.frames * FRAME_S >= max_s:
             return [self._finish()]
         out: list[Hypothesis] = []
         if utt.frames % PARTIAL_EVERY == 0 or (self._command_mode and silence_s >= FAST_SILENCE_S):
@@ -206,6 +254,9 @@ class PocketsphinxRecognizer:
                     and silence_s >= FAST_SILENCE_S
                     and stable_s >= FAST_SILENCE_S - FRAME_S):
                 out.append(self._finish())
+            elif (self._fast_commit and self._phrase_mode and silence_s >= PHRASE_FAST_SILENCE_S
+                  and text.split()[-2:] == self._parts[-1][-2:]):
+                out.append(self._finish())  # the phrase's last words, then a pause: done
         return out
 
     def _open(self) -> None:
@@ -244,15 +295,20 @@ class PocketsphinxRecognizer:
                  round(offset + (b + 1) / DECODER_FPS, 3))
             for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
         confidence: float | None = None
+        parts_said: tuple[int, ...] | None = None
         if self._command_mode:
             text, confidence = self._verify(text, segs, utt, n_frames)
             if not text:
                 words = ()
+        elif self._phrase_mode:  # ``text`` streamed through the language model
+            said, _ = self._rerun(self._search_name, np.concatenate(utt.audio).tobytes())
+            parts_said = self._found_parts(_clean_words(said))
         start = words[0].start_s if words else offset
         end = words[-1].end_s if words else self._now()
         if self._pending is not None:
             self._install(self._pending)
-        return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words)
+        return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words,
+                          parts_said)
 
     def _rerun(self, search: str, audio: bytes) -> tuple[str, float]:
         """Decode the utterance again with another search; (text, summed acoustic score)."""

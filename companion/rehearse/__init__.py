@@ -1,0 +1,1 @@
+"""Rehearsing the disclosure phrase: phrases, scoring, the practice flow, progress."""

@@ -1,0 +1,309 @@
+"""The rehearsal session core: practise the phrase out loud, part by part (pure).
+
+Modes, all chosen by voice: *listen* (the companion says it slowly),
+*repeat after me* (part 1; part 2; parts 1-2; part 3; parts 1-3; ... built
+back up to the whole), and *say it all* from memory, with a hint on request.
+Each attempt is scored (companion.rehearse.score), kept (``SaveAttempt``),
+and answered with short spoken feedback that names the part to work on and
+offers to practise it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from companion import content_files as content
+from companion import effects as fx
+from companion import events as ev
+from companion.core.flow import Context, Flow, Step
+from companion.errors import ContentError
+from companion.intents import Vocabulary
+from companion.rehearse.phrases import Phrase
+from companion.rehearse.progress import SaveAttempt
+from companion.rehearse.score import Score, score
+
+MODES = ("listen", "along", "all")
+PHRASE_STATES = ("along", "all", "part")
+SOURCE = "rehearse.toml"
+COMMAND_HELP = {
+    "listen": "hear the phrase, slowly",
+    "along": "learn it part by part, after me",
+    "all": "say the whole phrase from memory",
+    "hint": "hear how it starts",
+}
+
+STATES: list[str | dict[str, Any]] = [
+    "menu",
+    {"name": "listening", "on_enter": "_enter_listening"},
+    {"name": "along", "on_enter": "_enter_along"},
+    {"name": "all", "on_enter": "_enter_all"},
+    "offer",
+    {"name": "part", "on_enter": "_enter_part"},
+]
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "listen", "source": "*", "dest": "listening"},
+    {"trigger": "along", "source": "*", "dest": "along"},
+    {"trigger": "all", "source": "*", "dest": "all"},
+    {"trigger": "to_menu", "source": "*", "dest": "menu"},
+    {"trigger": "offer", "source": "all", "dest": "offer"},
+    {"trigger": "part", "source": "offer", "dest": "part"},
+]
+STEPS = {
+    "menu": Step(None, MODES),
+    "listening": Step(None, MODES, reprompt=False),
+    "along": Step(None, ("listen", "all"), dictation=True),
+    "all": Step(None, ("hint", "listen", "along"), dictation=True),
+    "offer": Step("offer_part", ("yes", "no")),
+    "part": Step(None, (), dictation=True),
+}
+
+
+def build_up(count: int) -> list[tuple[int, ...]]:
+    """Repeat-after-me order: 1; 2; 1-2; 3; 1-3; ... the whole phrase last."""
+    plan: list[tuple[int, ...]] = [(0,)] if count else []
+    for i in range(1, count):
+        plan += [(i,), tuple(range(i + 1))]
+    return plan
+
+
+class RehearseFlow(Flow):
+    """Rehearsing one phrase; ``ctx.extra``: phrase, settings, mode, sessions_per_part."""
+
+    KIND = "rehearse"
+    STATES = STATES
+    TRANSITIONS = TRANSITIONS
+    STEPS = STEPS
+    INITIAL = "menu"
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.phrase: Phrase = ctx.extra["phrase"]
+        self.settings: dict[str, Any] = ctx.extra["settings"]
+        self.start_mode: str | None = ctx.extra.get("mode")
+        self.earlier_sessions: dict[int, int] = dict(ctx.extra.get("sessions_per_part", {}))
+        self.target: tuple[int, ...] = ()
+        self._plan: list[tuple[int, ...]] = []
+        self._tries = 0
+        self._weak_part: int | None = None
+        self._heard: ev.Heard | None = None
+        self._said_this_session: set[int] = set()
+        self.scores: list[float] = []
+
+    # ------------------------------------------------------------- events
+    def handle(self, event: ev.Event) -> list[fx.Effect]:
+        """Keep the recognizer's extra detail (parts found, word times) for scoring."""
+        self._heard = event if isinstance(event, ev.Heard) else None
+        return super().handle(event)
+
+    def on_started(self) -> None:
+        if self.start_mode in MODES:
+            self.trigger(self.start_mode)
+        else:
+            title = self.phrase.title or "Your phrase"
+            self.say("intro", listen=True, title=title)
+
+    def listen_parts(self) -> tuple[str, ...]:
+        if self.state in PHRASE_STATES:
+            return tuple(self.phrase.parts[i] for i in self.target)
+        return ()
+
+    def global_intents(self) -> tuple[str, ...]:
+        return ()
+
+    def on_intent(self, text: str, intent: str | None) -> None:
+        if intent in MODES:
+            self.trigger(intent)
+        elif self.state == "all" and intent == "hint":
+            words = " ".join(self.phrase.text.split()[:5]).rstrip(",.;:!?")
+            self.say("hint", words=f"{words} ...")
+            self.say("all_intro", listen=True)
+        elif self.state == "offer":
+            if intent == "yes" and self._weak_part is not None:
+                self.trigger("part")
+            else:
+                self.trigger("all")
+        elif self.state in PHRASE_STATES:
+            self._attempt(text)
+        else:
+            self.say("menu", listen=True)
+
+    def after_speech(self, key: str) -> None:
+        if key == "listen_phrase" and self.state == "listening":
+            self._emit(fx.SetRate(self.rate_wpm))
+            self.say("menu", listen=True)
+
+    # ------------------------------------------------------------- modes
+    def _enter_listening(self) -> None:
+        self.say("listen_intro")
+        self._emit(fx.SetRate(int(self.settings["listen_rate_wpm"])))
+        self.say_text("listen_phrase", self.phrase.text)
+        self.done_steps.append("listened")
+
+    def _enter_along(self) -> None:
+        self._plan = build_up(len(self.phrase.parts))
+        self.say("along_intro")
+        self._next_bit()
+
+    def _next_bit(self) -> None:
+        if not self._plan:
+            self.done_steps.append("built up the phrase")
+            self.say("along_done")
+            self.trigger("to_menu")
+            self.say("menu", listen=True)
+            return
+        self.target = self._plan.pop(0)
+        self._tries = 0
+        self._say_target()
+
+    def _say_target(self) -> None:
+        self.say_text("target", " ".join(self.phrase.parts[i] for i in self.target),
+                      listen=True)
+
+    def _enter_all(self) -> None:
+        self.target = tuple(range(len(self.phrase.parts)))
+        self.say("all_intro", listen=True)
+
+    def _enter_part(self) -> None:
+        assert self._weak_part is not None
+        self.target = (self._weak_part,)
+        self._tries = 0
+        self.say("part_intro")
+        self._say_target()
+
+    # ----------------------------------------------------------- attempts
+    def _attempt(self, text: str) -> None:
+        heard = self._heard
+        parts = tuple(self.phrase.parts[i] for i in self.target)
+        result = score(parts, text, heard.parts_said if heard else None,
+                       heard.word_times if heard else ())
+        said = tuple(self.target[i] for i in result.parts_said())
+        mode = "all" if self.state == "all" and len(self.target) == len(self.phrase.parts) \
+            else self.state
+        self._emit(cast(fx.Effect, SaveAttempt(
+            self.phrase.name, self.phrase.text, mode, " ".join(parts),
+            round(result.completeness, 3), said, result.wpm, result.long_pauses)))
+        self.scores.append(result.completeness)
+        self._emit(fx.Show(_summary_line(result), style="info"))
+        if not result.heard:
+            self.say("nothing_heard")
+            if self.state == "all":
+                self.say("all_intro", listen=True)
+            else:
+                self._say_target()
+            return
+        self._celebrate_learned(said)
+        if self.state == "all":
+            self._after_whole(result)
+        elif self.state == "part":
+            self._after_bit(result, then=self._back_to_whole)
+        else:
+            self._after_bit(result, then=self._next_bit)
+
+    def _back_to_whole(self) -> None:
+        self.say("part_done")
+        self.trigger("all")
+
+    def _after_bit(self, result: Score, then: Callable[[], None]) -> None:
+        self._tries += 1
+        if result.completeness >= float(self.settings["all_threshold"]) - 0.1:
+            self.say("all_came_through")
+            then()
+        elif self._tries < int(self.settings["tries_per_bit"]):
+            self._say_missed(result)
+            self.say("try_again")
+            self._say_target()
+        else:
+            self._say_missed(result)
+            then()
+
+    def _after_whole(self, result: Score) -> None:
+        self.done_steps.append("said it all")
+        self._say_came_through(result)
+        self._say_pace(result)
+        weak = result.weakest_part()
+        if weak is None:
+            self.say("again", listen=True)
+            return
+        self._weak_part = self.target[weak]
+        self._say_missed(result)
+        self.trigger("offer")
+
+    def _say_came_through(self, result: Score) -> None:
+        if result.completeness >= float(self.settings["all_threshold"]):
+            self.say("all_came_through")
+        elif result.completeness >= 0.8:
+            self.say("most_came_through")
+        else:
+            self.say("some_came_through", percent=str(round(result.completeness * 100)))
+
+    def _say_missed(self, result: Score) -> None:
+        weak = result.weakest_part()
+        if weak is not None:
+            self.say("missed_part", part=self.phrase.describe_part(self.target[weak]))
+
+    def _say_pace(self, result: Score) -> None:
+        if result.wpm is not None and result.wpm > float(self.settings["fast_wpm"]):
+            self.say("fast")
+        if result.long_pauses >= 2:
+            self.say("pauses")
+
+    def _celebrate_learned(self, said: tuple[int, ...]) -> None:
+        needed = int(self.settings["learned_after_sessions"])
+        for part in said:
+            if part in self._said_this_session:
+                continue
+            self._said_this_session.add(part)
+            if self.earlier_sessions.get(part, 0) + 1 == needed:
+                self.say("learned", part=self.phrase.describe_part(part), sessions=str(needed))
+
+    # ------------------------------------------------------------ ending
+    def record_details(self) -> dict[str, Any]:
+        return {"phrase": self.phrase.name, "attempts": len(self.scores),
+                "best": round(max(self.scores), 3) if self.scores else None}
+
+
+def _summary_line(result: Score) -> str:
+    line = f"Came through: {round(result.completeness * 100)}%"
+    if result.missed:
+        more = " ..." if len(result.missed) > 12 else ""
+        line += f"  (left out: {' '.join(result.missed[:12])}{more})"
+    if result.wpm is not None:
+        line += f"  pace: {round(result.wpm)} words/min"
+    return line
+
+
+def rehearse_vocabulary(commands: dict[str, list[str]],
+                        base: Vocabulary | None = None) -> Vocabulary:
+    """The shared vocabulary plus listen / repeat after me / say it all / hint."""
+    return (base or Vocabulary.load()).extended(
+        {name: (tuple(commands.get(name, [])), COMMAND_HELP[name]) for name in COMMAND_HELP})
+
+
+REQUIRED_PROMPTS = (
+    "intro", "menu", "listen_intro", "along_intro", "all_intro", "try_again", "hint",
+    "all_came_through", "most_came_through", "some_came_through", "missed_part", "offer_part",
+    "part_intro", "part_done", "fast", "pauses", "along_done", "again", "nothing_heard",
+    "learned", "paused", "resumed", "slower", "faster", "help_intro", "reprompt", "stopped",
+    "done",
+)
+SETTINGS = ("listen_rate_wpm", "learned_after_sessions", "tries_per_bit", "fast_wpm",
+            "all_threshold")
+
+
+def load_rehearse_content(user_dir: Any = None) -> tuple[dict[str, str], dict[str, Any]]:
+    """Prompts, commands and settings from rehearse.toml, checked up front."""
+    data = content.load(SOURCE, user_dir=user_dir)
+    prompts = content.require(data, "prompts", dict, SOURCE)
+    missing = [key for key in REQUIRED_PROMPTS if not isinstance(prompts.get(key), str)]
+    if missing:
+        raise ContentError(f"{SOURCE}: [prompts] is missing {', '.join(missing)}",
+                           f"add them to your {SOURCE}, or delete it to use the built-in words")
+    settings = content.require(data, "settings", dict, SOURCE)
+    for key in SETTINGS:
+        value = settings.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ContentError(f"{SOURCE}: [settings] {key} must be a number above 0",
+                               f"fix {key} in {SOURCE}")
+    commands = content.require(data, "commands", dict, SOURCE)
+    return prompts, {"settings": settings, "commands": commands}

@@ -1,0 +1,191 @@
+"""How much of a phrase came through in one spoken attempt (pure).
+
+This is not pronunciation scoring: it says which words and parts of the
+phrase were heard. Each part is looked for on its own in what was heard (so a
+reordered attempt still counts its parts), aligned word by word with
+rapidfuzz's Levenshtein opcodes after normalizing both sides ("I'm" = "I am",
+"30" = "thirty").
+
+With pocketsphinx the recognizer also decodes the attempt against the
+phrase's own parts (a grammar of optional parts, far more reliable than free
+decoding on a known sentence); ``parts_said`` carries that. A part the
+grammar found is trusted unless the free decoding disagrees completely (a
+forced fit); a part it did not find counts only if free decoding clearly
+heard it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from companion.normalize import words
+
+MIN_WINDOW_SIMILARITY = 0.4  # below this, a part was not said at all
+FORCED_FIT_AGREEMENT = 0.2  # free decoding shares fewer of the grammar's words: forced fit
+TRUST_FREE_AGREEMENT = 0.6  # grammar missed the part, free decoding heard this much: said
+LONG_PAUSE_S = 1.5
+_CLAIMED = "\0"  # stands in for heard words another part has already claimed
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One part: which of its words came through, and what was heard instead."""
+
+    said: tuple[bool, ...]
+    substituted: tuple[tuple[str, str], ...] = ()
+    covered: tuple[bool, ...] = ()  # something was heard in the word's place (said or not)
+
+    @property
+    def coverage(self) -> float:
+        return sum(self.said) / len(self.said) if self.said else 1.0
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of one attempt, as ``rehearse score --json`` prints it."""
+
+    completeness: float
+    missed: tuple[str, ...]
+    substituted: tuple[tuple[str, str], ...]
+    wpm: float | None
+    long_pauses: int
+    parts: tuple[PartResult, ...] = field(default=())
+    heard: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {"completeness": round(self.completeness, 3), "missed": list(self.missed),
+                "substituted": [list(pair) for pair in self.substituted],
+                "wpm": None if self.wpm is None else round(self.wpm, 1),
+                "long_pauses": self.long_pauses}
+
+    def weakest_part(self) -> int | None:
+        """The part with the most left out (first of equals), or None if all came through."""
+        gaps = [(1.0 - part.coverage, -i) for i, part in enumerate(self.parts)]
+        worst = max(gaps, default=(0.0, 0))
+        return -worst[1] if worst[0] > 0.25 else None
+
+    def parts_said(self, threshold: float = 0.75) -> list[int]:
+        """Indexes of the parts that came through (most of their words heard)."""
+        return [i for i, part in enumerate(self.parts) if part.coverage >= threshold]
+
+
+def _best_window(part: list[str], heard: list[str]) -> tuple[int, int, float]:
+    """The stretch of ``heard`` most like ``part``: (start, end, similarity 0..1)."""
+    best = (0, 0, 0.0)
+    n = len(part)
+    for length in range(max(1, n - 3), n + 4):
+        for start in range(0, max(1, len(heard) - length + 1)):
+            window = heard[start:start + length]
+            similarity = Levenshtein.normalized_similarity(part, window)
+            if similarity > best[2]:
+                best = (start, start + len(window), similarity)
+    return best
+
+
+def _windows(parts: list[list[str]], heard: list[str]) -> list[list[str]]:
+    """Where each part was said: the best-matching parts claim their stretch first.
+
+    Claimed words are masked so two parts never share what was heard; a part
+    with no stretch similar enough gets an empty window.
+    """
+    free: list[str] = list(heard)
+    found: list[list[str]] = [[] for _ in parts]
+    pending = set(range(len(parts)))
+    while pending:
+        spans = {i: _best_window(parts[i], free) for i in pending}
+        index = max(pending, key=lambda i: (spans[i][2], -i))
+        start, end, similarity = spans[index]
+        pending.discard(index)
+        if similarity >= MIN_WINDOW_SIMILARITY:
+            found[index] = free[start:end]
+            free[start:end] = [_CLAIMED] * (end - start)
+    return found
+
+
+def _align_part(part: list[str], window: list[str]) -> PartResult:
+    """Word by word: equal words are said; replacements are noted as (heard, expected)."""
+    if not window:
+        return PartResult(tuple(False for _ in part), (), tuple(False for _ in part))
+    said = [False] * len(part)
+    covered = [False] * len(part)
+    substituted: list[tuple[str, str]] = []
+    for op in Levenshtein.opcodes(part, window):
+        if op.tag in ("equal", "replace"):
+            for k in range(op.src_start, op.src_end):
+                said[k] = op.tag == "equal"
+                covered[k] = True
+        if op.tag == "replace":
+            expected = part[op.src_start:op.src_end]
+            got = window[op.dest_start:op.dest_end]
+            substituted.extend(zip(got, expected, strict=False))
+    return PartResult(tuple(said), tuple(substituted), tuple(covered))
+
+
+def _combine(free: PartResult, grammar_found: bool, forced: bool) -> PartResult:
+    """Merge free decoding with the grammar's verdict on the same part.
+
+    Found by the grammar: when free decoding heard most of it, words it heard
+    as something else are recognition slips (said) and only words with
+    nothing in their place are missed; otherwise the whole part is trusted,
+    unless free decoding shared almost nothing with the grammar's parts over
+    the whole attempt (``forced``: the grammar fitted other speech). Not found
+    by the grammar: said only where free decoding clearly heard the part.
+    """
+    agreement = free.coverage
+    if grammar_found and agreement >= TRUST_FREE_AGREEMENT:
+        return PartResult(free.covered, free.substituted, free.covered)
+    if grammar_found and not forced:
+        return PartResult(tuple(True for _ in free.said), free.substituted, free.covered)
+    if not grammar_found and agreement < TRUST_FREE_AGREEMENT:
+        return PartResult(tuple(False for _ in free.said), (), free.covered)
+    return free
+
+
+def pauses(word_times: Sequence[tuple[float, float]], long_s: float = LONG_PAUSE_S) -> int:
+    """Gaps of at least ``long_s`` between consecutive words."""
+    return sum(1 for (_, end), (start, _) in zip(word_times, word_times[1:], strict=False)
+               if start - end >= long_s)
+
+
+def words_per_minute(count: int, word_times: Sequence[tuple[float, float]]) -> float | None:
+    """``count`` words over the time from the first word's start to the last one's end."""
+    if count == 0 or not word_times:
+        return None
+    span = word_times[-1][1] - word_times[0][0]
+    return count / span * 60 if span > 0.3 else None
+
+
+def score(parts: Sequence[str], heard_text: str, parts_said: Collection[int] | None = None,
+          word_times: Sequence[tuple[float, float]] = (),
+          long_pause_s: float = LONG_PAUSE_S) -> Score:
+    """Score an attempt at ``parts`` (the phrase, or the bit being practised).
+
+    ``heard_text`` is free recognition (or typed text); ``parts_said`` the part
+    indexes a phrase grammar found, when the engine has one; ``word_times``
+    the (start, end) seconds of each heard word, for pace and pauses.
+    """
+    heard = words(heard_text)
+    part_words = [words(part) for part in parts]
+    windows = _windows(part_words, heard)
+    results = [_align_part(part, window)
+               for part, window in zip(part_words, windows, strict=True)]
+    if parts_said is not None:
+        found = [r.said for i, r in enumerate(results) if i in parts_said]
+        shared = sum(sum(said) for said in found) / max(1, sum(len(said) for said in found))
+        forced = shared < FORCED_FIT_AGREEMENT
+        results = [_combine(r, i in parts_said, forced) for i, r in enumerate(results)]
+    expected = [w for part in parts for w in words(part)]
+    said = [flag for result in results for flag in result.said]
+    missed = tuple(word for word, ok in zip(expected, said, strict=True) if not ok)
+    return Score(
+        completeness=sum(said) / len(said) if said else 0.0,
+        missed=missed,
+        substituted=tuple(pair for result in results for pair in result.substituted),
+        wpm=words_per_minute(len(heard), word_times),
+        long_pauses=pauses(word_times, long_pause_s),
+        parts=tuple(results),
+        heard=" ".join(heard),
+    )
