@@ -70,7 +70,7 @@ class Probe:
     def __init__(self, source: str, minutes: float = 15.0) -> None:
         import sounddevice as sd
 
-        os.environ.update(zip(PROBE_ROUTING, ("micfeed", source)))
+        os.environ.update(zip(PROBE_ROUTING, ("micfeed", source), strict=True))
         sd._terminate()
         sd._initialize()
         self.recorded = np.zeros(int(minutes * 60 * RATE), np.int16)

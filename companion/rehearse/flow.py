@@ -177,21 +177,19 @@ class RehearseFlow(Flow):
         parts = tuple(self.phrase.parts[i] for i in self.target)
         result = score(parts, text, heard.parts_said if heard else None,
                        heard.word_times if heard else ())
-        said = tuple(self.target[i] for i in result.parts_said())
-        mode = "all" if self.state == "all" and len(self.target) == len(self.phrase.parts) \
-            else self.state
-        self._emit(cast(fx.Effect, SaveAttempt(
-            self.phrase.name, self.phrase.text, mode, " ".join(parts),
-            round(result.completeness, 3), said, result.wpm, result.long_pauses)))
-        self.scores.append(result.completeness)
-        self._emit(fx.Show(_summary_line(result), style="info"))
-        if not result.heard:
+        if result.completeness == 0.0:  # other speech, or nothing of the phrase: not an attempt
             self.say("nothing_heard")
             if self.state == "all":
                 self.say("all_intro", listen=True)
             else:
                 self._say_target()
             return
+        said = tuple(self.target[i] for i in result.parts_said())
+        self._emit(cast(fx.Effect, SaveAttempt(
+            self.phrase.name, self.phrase.text, self.state, " ".join(parts),
+            round(result.completeness, 3), said, result.wpm, result.long_pauses)))
+        self.scores.append(result.completeness)
+        self._emit(fx.Show(_summary_line(result), style="info"))
         self._celebrate_learned(said)
         if self.state == "all":
             self._after_whole(result)
