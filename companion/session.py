@@ -132,7 +132,9 @@ def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
 
         speaker = AudioSpeaker(voice=args.voice, rate_wpm=rate, device=args.output_device)
         shell.speaker = speaker
-        speaker.prerender(list(runtime.flow.ctx.prompts.values())[:8])
+        # Every fixed prompt, in file order (the first ones are needed first), so
+        # replies never wait for text-to-speech; renders are cached on disk.
+        speaker.prerender([t for t in runtime.flow.ctx.prompts.values() if "{" not in t])
     except EngineError as err:
         if args.voice and "voice" in err.message:
             raise

@@ -46,6 +46,7 @@ from tests.speech import read_samples, speech_bounds, synth  # noqa: E402
 
 RATE = 16000
 BLOCK = 320
+GROUND = ("ground", "--engine", "pocketsphinx", "--region", "US")
 PROBE_ROUTING = ("PULSE_SINK", "PULSE_SOURCE")  # where libpulse sends this process's streams
 LOUD = 300  # int16 amplitude that counts as sound on the silent virtual speaker
 TARGETS = {"latency_p50_ms": 250, "latency_p95_ms": 400, "cpu_listening_pct": 5.0,
@@ -148,10 +149,9 @@ def round_trip_s(trials: int = 5) -> float:
 
 
 class Companion:
-    """`companion ground` on the virtual devices, its screen read line by line."""
+    """The real CLI (``args``) on the virtual devices, its screen read line by line."""
 
-    def __init__(self, env: dict[str, str], naive: bool) -> None:
-        args = ["ground", "--engine", "pocketsphinx", "--region", "US"]
+    def __init__(self, env: dict[str, str], naive: bool, args: tuple[str, ...] = GROUND) -> None:
         cmd = ([sys.executable, "-c", NAIVE_LAUNCHER, *args] if naive
                else [sys.executable, "-m", "companion", *args])
         self.launched = time.monotonic()
@@ -192,13 +192,19 @@ class Companion:
         self.proc.wait()
 
 
+def companion_env(server: PulseServer, home: str) -> dict[str, str]:
+    """The companion's environment: the server's, without the probe's routing."""
+    server.activate()
+    env = {key: value for key, value in server.env.items() if key not in PROBE_ROUTING}
+    env.update(COMPANION_HOME=home, COMPANION_DEBUG="1")
+    return env
+
+
 def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: float,
          cpu_window_s: float) -> dict:
     """One run of the real CLI on fresh virtual devices; the live figures for ``config``."""
     with PulseServer() as server, tempfile.TemporaryDirectory(prefix="bench-home-") as home:
-        server.activate()
-        env = {key: value for key, value in server.env.items() if key not in PROBE_ROUTING}
-        env.update(COMPANION_HOME=home, COMPANION_DEBUG="1")
+        env = companion_env(server, home)
         probe = Probe("speaker.monitor")
         companion = None
         try:

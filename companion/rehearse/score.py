@@ -36,7 +36,6 @@ class PartResult:
 
     said: tuple[bool, ...]
     substituted: tuple[tuple[str, str], ...] = ()
-    covered: tuple[bool, ...] = ()  # something was heard in the word's place (said or not)
 
     @property
     def coverage(self) -> float:
@@ -108,39 +107,34 @@ def _windows(parts: list[list[str]], heard: list[str]) -> list[list[str]]:
 def _align_part(part: list[str], window: list[str]) -> PartResult:
     """Word by word: equal words are said; replacements are noted as (heard, expected)."""
     if not window:
-        return PartResult(tuple(False for _ in part), (), tuple(False for _ in part))
+        return PartResult(tuple(False for _ in part))
     said = [False] * len(part)
-    covered = [False] * len(part)
     substituted: list[tuple[str, str]] = []
     for op in Levenshtein.opcodes(part, window):
-        if op.tag in ("equal", "replace"):
+        if op.tag == "equal":
             for k in range(op.src_start, op.src_end):
-                said[k] = op.tag == "equal"
-                covered[k] = True
-        if op.tag == "replace":
+                said[k] = True
+        elif op.tag == "replace":
             expected = part[op.src_start:op.src_end]
             got = window[op.dest_start:op.dest_end]
             substituted.extend(zip(got, expected, strict=False))
-    return PartResult(tuple(said), tuple(substituted), tuple(covered))
+    return PartResult(tuple(said), tuple(substituted))
 
 
 def _combine(free: PartResult, grammar_found: bool, forced: bool) -> PartResult:
     """Merge free decoding with the grammar's verdict on the same part.
 
-    Found by the grammar: when free decoding heard most of it, words it heard
-    as something else are recognition slips (said) and only words with
-    nothing in their place are missed; otherwise the whole part is trusted,
-    unless free decoding shared almost nothing with the grammar's parts over
-    the whole attempt (``forced``: the grammar fitted other speech). Not found
-    by the grammar: said only where free decoding clearly heard the part.
+    Found by the grammar: the whole part is trusted (free decoding's slips and
+    gaps inside it are recognition errors far more often than words left
+    out), unless free decoding shared almost nothing with the grammar's parts
+    over the whole attempt (``forced``: the grammar fitted other speech). Not
+    found by the grammar: said only where free decoding clearly heard it.
     """
     agreement = free.coverage
-    if grammar_found and agreement >= TRUST_FREE_AGREEMENT:
-        return PartResult(free.covered, free.substituted, free.covered)
     if grammar_found and not forced:
-        return PartResult(tuple(True for _ in free.said), free.substituted, free.covered)
+        return PartResult(tuple(True for _ in free.said), free.substituted)
     if not grammar_found and agreement < TRUST_FREE_AGREEMENT:
-        return PartResult(tuple(False for _ in free.said), (), free.covered)
+        return PartResult(tuple(False for _ in free.said))
     return free
 
 
