@@ -38,18 +38,25 @@ def test_whole_session_typed(companion_home: Path) -> None:
         at = term.expect("I heard: they're going to leave me.", after=at)
         for _ in range(3):
             term.type("next")
+        at = term.expect("keep what you said in your journal?", after=at)
+        term.type("yes")
+        at = term.expect("Kept in your journal.", after=at)
         at = term.expect("What feels right now?", after=at)
         term.type("stay")
         at = term.expect("Can you help me stay?", after=at)
         term.type("no")
-        term.expect("You paused, noticed your body, questioned the thought, and chose to stay.",
-                    after=at)
+        term.expect("You paused, noticed your body, questioned the thought, kept your answers "
+                    "in your journal, and chose to stay.", after=at)
         assert term.wait() == 0
     finally:
         term.close()
     kind, completed, details = _sessions(companion_home)[-1]
     assert (kind, completed, details["choice"]) == ("ground", 1, "stay")
-    assert "leave me" not in json.dumps(details)  # answers are never stored
+    assert "leave me" not in json.dumps(details)  # the session record holds no answers
+    with sqlite3.connect(companion_home / "data" / "companion.db") as db:
+        kept = db.execute("SELECT body, thought, session_id FROM entries").fetchall()
+        [(session_id,)] = db.execute("SELECT id FROM sessions WHERE kind = 'ground'").fetchall()
+    assert kept == [("a knot in my stomach", "they're going to leave me", session_id)]
     mode = (companion_home / "data" / "companion.db").stat().st_mode & 0o777
     assert mode == 0o600
 

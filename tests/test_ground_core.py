@@ -7,6 +7,7 @@ import pytest
 from companion import effects as fx
 from companion import events as ev
 from companion.core.ground import STEPS
+from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry
 from tests.core_driver import Driver, ground, said
 
 SUMMARY_STAY = "You paused, noticed your body, questioned the thought, and chose to stay."
@@ -31,6 +32,10 @@ def walk_to(state: str) -> Driver:
         "take_break": ["next", "next", "next", "next", "next", "next", "next", "take a break"],
         "say_along": ["next", "next", "next", "next", "next", "next", "next", "stay", "yes"],
         "calm_offer": ["next", "next", "i'm okay"],
+        "keep_offer": ["next", "next", "my chest is tight", "they are leaving me",
+                       "next", "next", "next"],
+        "keeping": ["next", "next", "my chest is tight", "they are leaving me",
+                    "next", "next", "next", "yes"],
     }[state]
     for text in route:
         d.hear(text)
@@ -74,7 +79,10 @@ def test_happy_path_breathing_stay_and_close() -> None:
         out = d.hear(answer)
         assert "readback" in said(out)
     assert any(isinstance(e, fx.Say) and "they are leaving me" in e.text for e in d.log)
-    assert d.flow.state == "choose"
+    assert d.flow.state == "keep_offer"
+    out = d.hear("no")
+    assert said(out) == ["keep_declined", "choose"]
+    assert not [e for e in d.log if isinstance(e, SaveEntry)]
     d.hear("stay")
     phrase = [e for e in d.log if isinstance(e, fx.Say) and e.prompt_id.startswith("phrase")]
     assert phrase and phrase[-1].text.endswith("Can you help me stay?")
@@ -128,9 +136,7 @@ def test_unsafe_gives_permission_and_resources_never_pressure() -> None:
 
 @pytest.mark.parametrize("state", sorted(s for s in STEPS if s not in ("close", "unsafe")))
 def test_stop_ends_within_one_response_everywhere(state: str) -> None:
-    d = walk_to(state) if state in _WALKABLE else None
-    if d is None:
-        pytest.skip("not reachable by the walk table")
+    d = walk_to(state)
     out = d.hear("stop")
     assert isinstance(out[-1], fx.End)
     assert any(isinstance(e, fx.SaveSession) and e.record["completed"] is False for e in out)
@@ -138,8 +144,33 @@ def test_stop_ends_within_one_response_everywhere(state: str) -> None:
 
 
 _WALKABLE = {"arrive", "pause_choice", "counting", "breathing", "body", "thought",
-             "evidence_for", "evidence_against", "balanced", "choose", "stay", "take_break",
-             "say_along", "calm_offer"}
+             "evidence_for", "evidence_against", "balanced", "keep_offer", "choose", "stay",
+             "take_break", "say_along", "calm_offer"}
+
+
+def test_answers_are_kept_only_on_yes_and_only_once_saved() -> None:
+    d = walk_to("keep_offer")
+    out = d.hear("yes")
+    [request] = [e for e in out if isinstance(e, SaveEntry)]
+    assert request.entry.body == "my chest is tight"
+    assert request.entry.thought == "they are leaving me" and request.entry.balanced == ""
+    assert said(out) == [] and d.flow.state == "keeping"  # nothing said before the commit
+    assert d.flow.handle(EntrySaved("someone-else", 9)) == []  # not our request
+    out = d.send(EntrySaved(request.request_id, 7))  # type: ignore[arg-type]
+    assert said(out) == ["keep_saved", "choose"] and d.flow.state == "choose"
+    out = d.hear("it's not safe")
+    out += d.hear("next")
+    summary = next(e for e in out if isinstance(e, fx.Say) and "close_summary" in e.prompt_id)
+    assert "kept your answers in your journal" in summary.text
+
+
+def test_a_failed_save_shows_the_answers_and_carries_on() -> None:
+    d = walk_to("keep_offer")
+    [request] = [e for e in d.hear("yes") if isinstance(e, SaveEntry)]
+    out = d.send(EntrySaveFailed(request.request_id, "disk full"))  # type: ignore[arg-type]
+    [shown] = [e for e in out if isinstance(e, fx.Show)]
+    assert "they are leaving me" in shown.text and shown.style == "warning"
+    assert said(out) == ["keep_failed", "choose"]
 
 
 @pytest.mark.parametrize("state", sorted(_WALKABLE))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import select
+import queue
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -239,15 +240,18 @@ def test_typed_thought_record_end_to_end(companion_home: Path) -> None:
     answers = ["my partner went quiet at dinner", "anxious 6", "skip", "7", "stayed",
                "change that", "took a break", *["skip"] * 5, "yes"]
     seen: list[str] = []
+    # A reader thread, not select(): select misses lines already in readline's buffer.
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout],  # type: ignore
+                     daemon=True).start()
     deadline = time.monotonic() + 30
     typed = False
     while time.monotonic() < deadline and not any(line.startswith("Saved.") for line in seen):
-        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
+        try:
+            seen.append(lines.get(timeout=1.0).strip())
+        except queue.Empty:
+            if proc.poll() is not None:
                 break
-            seen.append(line.strip())
         if not typed and any(line.startswith("What happened") for line in seen):
             # Type once the first question is up (as a person would): the shared runtime
             # starts the keyboard thread before Started, so earlier lines could race it.

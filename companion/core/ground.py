@@ -10,12 +10,15 @@ which steps were done and the choice are recorded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from companion import content_files as content
 from companion import effects as fx
+from companion import events as ev
 from companion.core.flow import Context, Flow, Step
 from companion.errors import ContentError
+from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry
+from companion.journal.model import Entry
 
 STEP_INTENTS = ("urge", "break", "calm")
 THOUGHT_STEPS = ("thought", "evidence_for", "evidence_against", "balanced")
@@ -28,6 +31,8 @@ STATES: list[str | dict[str, Any]] = [
     {"name": "counting", "on_enter": "_enter_counting"},
     "body",
     *THOUGHT_STEPS,
+    "keep_offer",
+    {"name": "keeping", "on_enter": "_enter_keeping"},
     "choose",
     {"name": "stay", "on_enter": "_enter_stay"},
     {"name": "take_break", "on_enter": "_enter_break"},
@@ -38,7 +43,7 @@ STATES: list[str | dict[str, Any]] = [
 ]
 
 ANYWHERE = ["arrive", "pause_choice", "breathing", "counting", "body", *THOUGHT_STEPS,
-            "choose", "stay", "take_break", "say_along", "calm_offer"]
+            "keep_offer", "choose", "stay", "take_break", "say_along", "calm_offer"]
 
 TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "begin", "source": "start", "dest": "arrive"},
@@ -50,7 +55,10 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "next", "source": "thought", "dest": "evidence_for"},
     {"trigger": "next", "source": "evidence_for", "dest": "evidence_against"},
     {"trigger": "next", "source": "evidence_against", "dest": "balanced"},
-    {"trigger": "next", "source": "balanced", "dest": "choose"},
+    {"trigger": "next", "source": "balanced", "dest": "choose", "unless": "_has_answers"},
+    {"trigger": "next", "source": "balanced", "dest": "keep_offer"},
+    {"trigger": "keep", "source": "keep_offer", "dest": "keeping"},
+    {"trigger": "next", "source": ["keep_offer", "keeping"], "dest": "choose"},
     {"trigger": "choose_stay", "source": "choose", "dest": "stay"},
     {"trigger": "along", "source": ["stay", "take_break"], "dest": "say_along"},
     {"trigger": "next", "source": ["stay", "take_break", "say_along"], "dest": "close"},
@@ -71,6 +79,8 @@ STEPS: dict[str, Step] = {
     "evidence_for": Step("evidence_for", ("next",), dictation=True),
     "evidence_against": Step("evidence_against", ("next",), dictation=True),
     "balanced": Step("balanced", ("next",), dictation=True),
+    "keep_offer": Step("keep_offer", ("yes", "no")),
+    "keeping": Step(None, (), reprompt=False),
     "choose": Step("choose", ("stay", "break", "unsafe")),
     "stay": Step(None, ("yes", "no", "next")),
     "take_break": Step(None, ("yes", "no", "next")),
@@ -101,7 +111,8 @@ class GroundFlow(Flow):
         self._tick = 0
         self._along: list[str] = []
         self._before_calm = "arrive"
-        self._answered: set[str] = set()
+        self._answers: dict[str, str] = {}
+        self._keep_request = ""
         super().__init__(ctx)
 
     def on_started(self) -> None:
@@ -269,6 +280,12 @@ class GroundFlow(Flow):
             self.trigger("breathe" if intent == "yes" else "count")
         elif state == "choose" and intent == "stay":
             self.trigger("choose_stay")
+        elif state == "keep_offer" and intent in ("yes", "no"):
+            if intent == "yes":
+                self.trigger("keep")
+            else:
+                self.say("keep_declined")
+                self.trigger("next")
         elif state in ("stay", "take_break") and intent in ("yes", "no"):
             self.trigger("along" if intent == "yes" else "next")
         elif intent == "next":
@@ -280,13 +297,13 @@ class GroundFlow(Flow):
 
     def _next(self, state: str) -> None:
         self.cancel_flow_timers()
-        if state in THOUGHT_STEPS and state == "balanced" and not self._answered:
+        if state in THOUGHT_STEPS and state == "balanced" and not self._answers:
             self.say("thought_skipped")
         self.trigger("next")
 
     def _answer(self, state: str, text: str) -> None:
-        """A dictated answer: read it back briefly and move on. Nothing is stored."""
-        self._answered.add(state)
+        """A dictated answer: read it back briefly and move on. Kept only if they say yes."""
+        self._answers[state] = text.strip()
         if state == "body":
             self._mark("noticed")
             self.say("body_ack")
@@ -310,6 +327,38 @@ class GroundFlow(Flow):
         else:
             self.say("not_understood", listen=True)
 
+    # ------------------------------------------------------ keeping answers
+    def _has_answers(self) -> bool:
+        return bool(self._answers)
+
+    def _enter_keeping(self) -> None:
+        """Ask the shell to save the answers; say so only once it has (EntrySaved)."""
+        self._keep_request = f"ground-{self._prompt_count}"
+        said = self._answers.get
+        entry = Entry(body=said("body", ""), thought=said("thought", ""),
+                      evidence_for=said("evidence_for", ""),
+                      evidence_against=said("evidence_against", ""),
+                      balanced=said("balanced", ""))
+        self._emit(cast(fx.Effect, SaveEntry(self._keep_request, entry)))
+
+    def handle(self, event: ev.Event | EntrySaved | EntrySaveFailed) -> list[fx.Effect]:
+        """As Flow.handle, plus the shell's report on keeping the answers."""
+        if isinstance(event, (EntrySaved, EntrySaveFailed)):
+            self.out = []
+            ours = event.request_id == self._keep_request
+            if not self.ended and self.state == "keeping" and ours:
+                if isinstance(event, EntrySaved):
+                    self._mark("kept")
+                    self.say("keep_saved")
+                else:
+                    self._emit(fx.Show("Your answers (not saved):\n" + "\n".join(
+                        f"  {step}: {text}" for step, text in self._answers.items()),
+                        style="warning"))
+                    self.say("keep_failed")
+                self.trigger("next")
+            return self.out
+        return super().handle(event)
+
     def record_details(self) -> dict[str, Any]:
         return {"choice": self.choice}
 
@@ -325,7 +374,8 @@ REQUIRED_PROMPTS = (
     "breathe_out", "breathe_done", "count_intro", "count_done", "body", "body_ack",
     *THOUGHT_STEPS, "readback", "thought_done", "thought_skipped", "choose", "stay",
     "stay_offer", "say_along", "say_along_done", "break", "break_offer", "unsafe",
-    "unsafe_resources", "close_compassion", "close_summary", "goodbye", "calm_offer",
+    "unsafe_resources", "keep_offer", "keep_saved", "keep_declined", "keep_failed",
+    "close_compassion", "close_summary", "goodbye", "calm_offer",
     "calm_stay", "urge_again", "to_break", "reprompt", "paused", "resumed", "slower",
     "faster", "help_intro", "stopped", "not_understood",
 )
