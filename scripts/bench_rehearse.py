@@ -108,7 +108,12 @@ def feedback_delay(naive: bool, trials: int, cache: Path, overhead_s: float) -> 
                                            "--engine", "pocketsphinx"))
         try:
             for _ in range(trials):
-                companion.expect("(listening)", timeout_s=60)
+                try:
+                    companion.expect("(listening)", timeout_s=60)
+                except RuntimeError as err:  # report what was measured so far
+                    print(f"feedback delay ({'naive' if naive else 'shipped'}): {err}",
+                          file=sys.stderr)
+                    break
                 time.sleep(0.5)
                 start = probe.play(clip)
                 end = start + int(speech_end * 16000)

@@ -15,7 +15,7 @@ from companion.errors import AudioError
 PORTAUDIO_FIX = "install PortAudio: sudo apt install libportaudio2 (Debian/Ubuntu)"
 DEVICE_FIX = (
     "plug in a microphone/speaker or start PulseAudio, then run `companion devices`; "
-    "pick one with --device, or use --keyboard to type instead"
+    "pick one with --input-device / --output-device, or use --text to type instead"
 )
 
 
