@@ -32,6 +32,17 @@ class Heard:
 
 
 @dataclass(frozen=True)
+class Overheard:
+    """Speech that was not a command where only commands were expected.
+
+    Never acted on as an answer; the core only checks it for crisis language,
+    so "I want to die" said at a yes/no step still brings up help.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Partial:
     """An unstable, in-progress hypothesis (shown on screen, never acted on)."""
 
@@ -80,6 +91,6 @@ class Interrupted:
 
 
 Event = (
-    Started | Heard | Partial | Typed | SpeechFinished | TimerFired | DeviceLost | DeviceBack
-    | Interrupted
+    Started | Heard | Overheard | Partial | Typed | SpeechFinished | TimerFired | DeviceLost
+    | DeviceBack | Interrupted
 )

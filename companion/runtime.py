@@ -245,9 +245,12 @@ class Runtime:
                 recognizer.set_grammar(grammar)
                 active = grammar
             for hyp in recognizer.accept(block):
-                if hyp.final and hyp.text:
+                if hyp.final and not hyp.text and hyp.overheard:
+                    self.post(ev.Overheard(hyp.overheard))  # for the safety check only
+                elif hyp.final and hyp.text:
                     intent = self.shell.vocabulary.match_spoken(hyp.text)
                     if intent is None and not grammar.dictation:
+                        self.post(ev.Overheard(hyp.text))
                         continue
                     self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence,
                                        hyp.parts_said,

@@ -184,6 +184,15 @@ def test_crisis_language_first_at_every_step(state: str) -> None:
     assert d.flow.state == state and not d.flow.ended
 
 
+@pytest.mark.parametrize("state", sorted(_WALKABLE))
+def test_crisis_words_overheard_where_only_commands_are_listened_for(state: str) -> None:
+    d = walk_to(state)
+    out = d.send(ev.Overheard("i want to hurt myself"), finish_speech=False)
+    assert out[:2] == [fx.StopSpeaking(), fx.Show("US: 988", style="crisis")]
+    assert d.flow.state == state
+    assert d.send(ev.Overheard("the weather is nice today")) == []  # anything else: ignored
+
+
 @pytest.mark.parametrize("state", sorted(_WALKABLE - {"calm_offer"}))
 def test_urge_goes_back_to_the_pause(state: str) -> None:
     d = walk_to(state)

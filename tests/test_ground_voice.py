@@ -123,3 +123,20 @@ def test_unplugged_microphone_falls_back_to_typing_and_recovers(
     finally:
         pulse.load_mic()
         session.close()
+
+
+def test_crisis_words_at_a_command_step_bring_help_first(pulse: PulseServer, companion_home: Path,
+                                                         tmp_path: Path) -> None:
+    """Said where only "next" and friends are listened for: help comes up anyway."""
+    crisis = synth("I want to die", "slt", tmp_path)
+    session = VoiceSession(pulse, companion_home, "ground", *ENGINE, "--region", "US")
+    try:
+        session.expect("say next")
+        session.wait_listening()
+        session.say(crisis)
+        session.expect("Help now (United States)")
+        session.expect("call or text nine eight eight")
+        session.type("stop")
+        assert session.finish() == 0
+    finally:
+        session.close()

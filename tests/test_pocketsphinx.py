@@ -88,6 +88,27 @@ def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_
     assert sum(1 for v in fired.values() if v) <= 1, fired
 
 
+CRISIS = ["I want to kill myself", "I don't want to live anymore", "I want to die",
+          "he is going to hurt me"]
+
+
+@pytest.mark.parametrize("voice", ["slt", "rms"])
+def test_crisis_words_where_only_commands_are_expected_reach_safety(
+        rec: PocketsphinxRecognizer, audio_dir: Path, voice: str) -> None:
+    """Rejected as commands, but what was said comes back in ``overheard``."""
+    from companion.safety import Safety
+
+    safety = Safety.load("US")
+    rec.set_grammar(Grammar(phrases=VOCAB.phrases_for(["next", "yes", "no", "stop", "help"])))
+    for sentence in CRISIS:
+        rec.reset()
+        samples = np.concatenate([read_samples(synth(sentence, voice, audio_dir)),
+                                  np.zeros(16000, np.int16)])
+        finals = [h for h in rec.accept(samples) if h.final] + rec.flush()
+        assert [h.text for h in finals] == [""], (sentence, finals)  # no command fired
+        assert safety.is_crisis(finals[0].overheard), (sentence, finals[0].overheard)
+
+
 def test_dictation_returns_the_words(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
     rec.set_grammar(Grammar(dictation=True, bias=("bread", "zzyzzx")))
     rec.reset()

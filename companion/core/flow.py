@@ -5,7 +5,8 @@ owns what every step has in common, so each flow only declares its steps:
 
 - every prompt is spoken, then the core listens for the step's intents;
 - "repeat", "help", "slower", "faster", "pause"/"resume" and "stop" always work;
-- crisis language, typed or spoken, gets helpline resources before anything else;
+- crisis language, typed or spoken (even where only commands are listened
+  for: ``Overheard``), gets helpline resources before anything else;
 - silence earns one gentle re-prompt, never more;
 - Ctrl-C or "stop" ends within one response and keeps what was done.
 
@@ -125,6 +126,9 @@ class Flow:
         elif isinstance(event, ev.Heard):
             if event.text.strip():
                 self._on_input(event.text, event.intent)
+        elif isinstance(event, ev.Overheard):
+            if self.ctx.safety.is_crisis(event.text):
+                self._crisis()
         elif isinstance(event, ev.Typed):
             if event.text.strip():
                 self._on_input(event.text, self.ctx.vocabulary.match_typed(event.text))

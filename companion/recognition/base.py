@@ -60,6 +60,7 @@ class Hypothesis:
     confidence: float | None = None
     words: tuple[Word, ...] = ()
     parts_said: tuple[int, ...] | None = None  # phrase mode, engines with a phrase grammar
+    overheard: str = ""  # command mode: free recognition of speech rejected as no command
 
 
 class Recognizer(Protocol):

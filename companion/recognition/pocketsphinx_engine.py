@@ -10,7 +10,9 @@ Why it is built this way:
   checked twice more on the same audio: free decoding with the general English
   language model (out-of-grammar sentences come out as other words) and an
   all-phone loop (a grammar path far worse than free phones is a forced fit).
-  Either check failing rejects the utterance (final hypothesis with text "").
+  Either check failing rejects the utterance (final hypothesis with text "",
+  and what free decoding heard in ``overheard``, so crisis words said where
+  only commands were expected still reach the safety check).
   A big garbage-word loop inside the JSGF grammar was measured first and was
   ~100x slower than real time in pocketsphinx's FSG search, so it was dropped.
 * **Fast endpointing.** In command mode the final is committed as soon as the
@@ -300,8 +302,9 @@ class PocketsphinxRecognizer:
             for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
         confidence: float | None = None
         parts_said: tuple[int, ...] | None = None
+        overheard = ""
         if self._command_mode:
-            text, confidence = self._verify(text, segs, utt, n_frames)
+            text, confidence, overheard = self._verify(text, segs, utt, n_frames)
             if not text:
                 words = ()
         elif self._phrase_mode:  # ``text`` streamed through the language model
@@ -316,7 +319,7 @@ class PocketsphinxRecognizer:
         if self._pending is not None:
             self._install(self._pending)
         return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words,
-                          parts_said)
+                          parts_said, overheard)
 
     def _rerun(self, search: str, audio: bytes) -> tuple[str, float]:
         """Decode the utterance again with another search; (text, summed acoustic score)."""
@@ -332,14 +335,18 @@ class PocketsphinxRecognizer:
         return hyp.hypstr, score
 
     def _verify(self, text: str, segs: list, utt: _Utterance,
-                n_frames: int) -> tuple[str, float | None]:
-        """Reject a grammar result that free decoding or the phone loop contradicts."""
-        if text not in self._phrases:
-            return "", None
-        if not self._reject:
-            return text, None
-        grammar_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
+                n_frames: int) -> tuple[str, float | None, str]:
+        """Reject a grammar result that free decoding or the phone loop contradicts.
+
+        Returns (command or "", confidence, what free decoding heard when rejected).
+        """
         audio = np.concatenate(utt.audio).tobytes()
+        if text not in self._phrases:
+            free_text, _ = self._rerun("lm", audio)
+            return "", None, " ".join(_clean_words(free_text))
+        if not self._reject:
+            return text, None, ""
+        grammar_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
         free_text, _ = self._rerun("lm", audio)
         _, phone_score = self._rerun("phone", audio)
         margin = (grammar_score - phone_score) / n_frames
@@ -350,4 +357,4 @@ class PocketsphinxRecognizer:
         confidence *= 1.0 / (1.0 + extra)
         ok = (extra <= MAX_EXTRA_WORDS and len(free) - len(said) <= MAX_EXTRA_LENGTH
               and margin > MIN_PHONE_MARGIN)
-        return (text if ok else ""), round(confidence, 3)
+        return (text if ok else ""), round(confidence, 3), "" if ok else " ".join(free)
