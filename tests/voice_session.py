@@ -68,9 +68,9 @@ class VoiceSession:
             self.lines.append(self._new.get())
         return any(text in line for line in self.lines)
 
-    def wait_listening(self, settle_s: float = 0.6) -> None:
+    def wait_listening(self, settle_s: float = 0.6, timeout_s: float = 30.0) -> None:
         """Wait until the companion listens again (after its guard time)."""
-        self.expect("(listening)")
+        self.expect("(listening)", timeout_s)
         time.sleep(settle_s)
 
     def say(self, wav: Path) -> None:

@@ -57,10 +57,12 @@ TRANSITIONS: list[dict[str, Any]] = [
 
 STEPS: dict[str, Step] = {
     **{name: Step(name, FIELD_COMMANDS, dictation=True) for name in FIELDS},
-    "confirm": Step(None, ("yes", "no", "change"), dictation=True),
+    # Yes/no questions listen for commands only: a lone "yes" is recognized far more
+    # reliably by a command grammar than by free dictation.
+    "confirm": Step(None, ("yes", "no", "change", "save", "discard")),
     "pick": Step("pick", (), dictation=True),
     "saving": Step(None, (), reprompt=False),
-    "failed": Step(None, ("yes", "no"), dictation=True),
+    "failed": Step(None, ("yes", "no", "save", "discard")),
     "done": Step(None, (), reprompt=False),
 }
 
@@ -173,7 +175,7 @@ class JournalFlow(Flow):
     def _command(self, text: str, intent: str | None) -> str | None:
         """What a short answer means here: change, skip, save, discard, or None."""
         by_intent = {"yes": "save", "no": "discard", "next": "skip", "skip": "skip",
-                     "change": "change"}
+                     "change": "change", "save": "save", "discard": "discard"}
         if intent in by_intent:
             return by_intent[intent]
         return self.commands.get(normalize(text))
@@ -292,11 +294,12 @@ def _phrase_table(data: dict[str, Any], table: str, names: tuple[str, ...],
 
 
 def journal_vocabulary(commands: dict[str, str], base: Vocabulary | None = None) -> Vocabulary:
-    """The shared vocabulary plus "skip" and "change that", for the shell's grammar and help.
+    """The shared vocabulary plus skip, change, save and discard (the shell's grammar, help).
 
     Phrases another intent already owns (e.g. "next", "yes") keep their meaning.
     """
-    helps = {"skip": "leave this part out", "change": "redo the part just read back"}
+    helps = {"skip": "leave this part out", "change": "redo the part just read back",
+             "save": "save the entry", "discard": "leave it unsaved"}
     return (base or Vocabulary.load()).extended({
         name: (tuple(p for p, c in commands.items() if c == name), helps[name])
-        for name in FIELD_COMMANDS})
+        for name in helps})
