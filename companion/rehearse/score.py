@@ -9,9 +9,8 @@ rapidfuzz's Levenshtein opcodes after normalizing both sides ("I'm" = "I am",
 With pocketsphinx the recognizer also decodes the attempt against the
 phrase's own parts (a grammar of optional parts, far more reliable than free
 decoding on a known sentence); ``parts_said`` carries that. A part the
-grammar found is trusted unless the free decoding disagrees completely (a
-forced fit); a part it did not find counts only if free decoding clearly
-heard it.
+grammar found is trusted; a part it did not find counts only if free
+decoding clearly heard it.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from rapidfuzz.distance import Levenshtein
 from companion.normalize import words
 
 MIN_WINDOW_SIMILARITY = 0.4  # below this, a part was not said at all
-FORCED_FIT_AGREEMENT = 0.2  # free decoding shares fewer of the grammar's words: forced fit
 TRUST_FREE_AGREEMENT = 0.6  # grammar missed the part, free decoding heard this much: said
 LONG_PAUSE_S = 1.5
 _CLAIMED = "\0"  # stands in for heard words another part has already claimed
@@ -121,19 +119,18 @@ def _align_part(part: list[str], window: list[str]) -> PartResult:
     return PartResult(tuple(said), tuple(substituted))
 
 
-def _combine(free: PartResult, grammar_found: bool, forced: bool) -> PartResult:
+def _combine(free: PartResult, grammar_found: bool) -> PartResult:
     """Merge free decoding with the grammar's verdict on the same part.
 
-    Found by the grammar: the whole part is trusted (free decoding's slips and
-    gaps inside it are recognition errors far more often than words left
-    out), unless free decoding shared almost nothing with the grammar's parts
-    over the whole attempt (``forced``: the grammar fitted other speech). Not
-    found by the grammar: said only where free decoding clearly heard it.
+    Found by the grammar: the whole part is trusted. Measured on synthesized
+    attempts, the grammar of optional parts found exactly the parts said, in
+    noise too, and nothing at all in a different sentence, while free
+    decoding in noise shared as little as 0-30 % of the words. Not found by
+    the grammar: said only where free decoding clearly heard it.
     """
-    agreement = free.coverage
-    if grammar_found and not forced:
+    if grammar_found:
         return PartResult(tuple(True for _ in free.said), free.substituted)
-    if not grammar_found and agreement < TRUST_FREE_AGREEMENT:
+    if free.coverage < TRUST_FREE_AGREEMENT:
         return PartResult(tuple(False for _ in free.said))
     return free
 
@@ -167,10 +164,7 @@ def score(parts: Sequence[str], heard_text: str, parts_said: Collection[int] | N
     results = [_align_part(part, window)
                for part, window in zip(part_words, windows, strict=True)]
     if parts_said is not None:
-        found = [r.said for i, r in enumerate(results) if i in parts_said]
-        shared = sum(sum(said) for said in found) / max(1, sum(len(said) for said in found))
-        forced = shared < FORCED_FIT_AGREEMENT
-        results = [_combine(r, i in parts_said, forced) for i, r in enumerate(results)]
+        results = [_combine(r, i in parts_said) for i, r in enumerate(results)]
     expected = [w for part in parts for w in words(part)]
     said = [flag for result in results for flag in result.said]
     missed = tuple(word for word, ok in zip(expected, said, strict=True) if not ok)
