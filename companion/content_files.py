@@ -76,3 +76,14 @@ def require(data: dict[str, Any], key: str, kind: type, source: str) -> Any:
             f"fix '{key}' in {source}",
         )
     return value
+
+
+def require_prompts(data: dict[str, Any], required: tuple[str, ...],
+                    source: str) -> dict[str, str]:
+    """The ``[prompts]`` table, with every key a flow speaks present as text."""
+    prompts = require(data, "prompts", dict, source)
+    missing = [key for key in required if not isinstance(prompts.get(key), str)]
+    if missing:
+        raise ContentError(f"{source}: [prompts] is missing {', '.join(missing)}",
+                           f"add them to your {source}, or delete it to use the built-in words")
+    return prompts

@@ -13,8 +13,8 @@ of speech, instead of the shipped rejection + commit on stable partials.
   so a command's last sample and the reply's first sample are counted on one
   clock. The stream's own round trip (measured first, through a null sink's
   monitor) is subtracted.
-  - response latency: end of a spoken "pause"/"resume" to the first sample of
-    the reply;
+  - response latency: end of a spoken "repeat", "pause" or "resume" to the
+    first sample of the reply;
   - launch to first audio: process start to the first sample of speech;
   - CPU while listening: process CPU time over 10 s of silence, in % of a core;
   - peak RSS: the process's VmHWM at the end.
@@ -46,6 +46,7 @@ from tests.speech import read_samples, speech_bounds, synth  # noqa: E402
 
 RATE = 16000
 BLOCK = 320
+COMMANDS = ("repeat", "pause", "resume")  # each answered at once, with a short prompt
 GROUND = ("ground", "--engine", "pocketsphinx", "--region", "US")
 PROBE_ROUTING = ("PULSE_SINK", "PULSE_SOURCE")  # where libpulse sends this process's streams
 LOUD = 300  # int16 amplitude that counts as sound on the silent virtual speaker
@@ -201,7 +202,7 @@ def companion_env(server: PulseServer, home: str) -> dict[str, str]:
 
 
 def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: float,
-         cpu_window_s: float) -> dict:
+         cpu_window_s: float, session_s: float = 0.0) -> dict:
     """One run of the real CLI on fresh virtual devices; the live figures for ``config``."""
     with PulseServer() as server, tempfile.TemporaryDirectory(prefix="bench-home-") as home:
         env = companion_env(server, home)
@@ -218,10 +219,13 @@ def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: fl
             time.sleep(cpu_window_s)
             cpu_pct = (companion.cpu_s() - cpu_before) / cpu_window_s * 100
             latencies, missed = [], 0
+            session_started, session_cpu = time.monotonic(), companion.cpu_s()
             for trial in range(trials):
-                word = ("pause", "resume")[trial % 2]
+                word = COMMANDS[trial % len(COMMANDS)]
                 clip, speech_end = spoken[word]
-                time.sleep(0.5)
+                # Spread the trials over the session (silence between), at least 0.5 s apart.
+                time.sleep(max(0.5, session_started + trial * session_s / trials
+                               - time.monotonic()))
                 start = probe.play(clip)
                 end = start + int(speech_end * RATE)
                 reply = probe.first_sound(end, timeout_s=5)
@@ -230,6 +234,8 @@ def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: fl
                     continue
                 latencies.append((reply - end) / RATE - overhead_s)
                 companion.expect("(listening)", timeout_s=30)
+            session_wall = time.monotonic() - session_started
+            session_pct = (companion.cpu_s() - session_cpu) / session_wall * 100
             rss = companion.peak_rss_mb()
             companion.proc.stdin.write("stop\n")  # type: ignore[union-attr]
             companion.proc.stdin.flush()  # type: ignore[union-attr]
@@ -246,6 +252,8 @@ def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: fl
         "launch_to_first_audio_s": (round((first - launched) / RATE - overhead_s / 2, 3)
                                     if first is not None else None),
         "cpu_listening_pct": round(cpu_pct, 2),
+        "session_minutes": round(session_wall / 60, 1),
+        "cpu_session_pct": round(session_pct, 2),
         "peak_rss_mb": round(rss, 1),
     }
 
@@ -264,9 +272,9 @@ def recognition(quick: bool, cache: Path) -> dict[str, dict]:
 
 
 def spoken_commands(cache: Path) -> dict[str, tuple[np.ndarray, float]]:
-    """'pause' and 'resume' in a flite voice, with where the speech ends (s)."""
+    """The trial commands in a flite voice, with where the speech ends (s)."""
     out = {}
-    for word in ("pause", "resume"):
+    for word in COMMANDS:
         samples = read_samples(synth(word, "awb", cache))
         out[word] = (samples, speech_bounds(samples)[1])
     return out
@@ -279,6 +287,8 @@ ROWS = (("command intent accuracy", "command_accuracy"),
         ("response latency p95 (ms)", "latency_p95_ms"),
         ("launch to first audio (s)", "launch_to_first_audio_s"),
         ("CPU while listening (%)", "cpu_listening_pct"),
+        ("CPU over the session (%)", "cpu_session_pct"),
+        ("session length (min)", "session_minutes"),
         ("peak RSS (MB)", "peak_rss_mb"))
 
 
@@ -296,6 +306,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a small corpus, 6 latency trials")
     parser.add_argument("--trials", type=int, default=None, help="latency trials per config")
     parser.add_argument("--skip-recognition", action="store_true")
+    parser.add_argument("--session-minutes", type=float, default=0.0,
+                        help="spread the latency trials over a session this long "
+                        "(CPU and peak RSS are then over the whole session)")
+    parser.add_argument("--configs", default="shipped,naive",
+                        help="which live configurations to run (comma-separated)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench-speech")
     args = parser.parse_args()
     if not PulseServer.available():
@@ -311,9 +326,10 @@ def main() -> int:
         server.activate()
         overhead = round_trip_s()
     report["probe_round_trip_s"] = {"value": round(overhead, 4)}
-    for config in ("shipped", "naive"):
+    for config in args.configs.split(","):
         report[config].update(live(config, trials, spoken, overhead,
-                                   cpu_window_s=5.0 if args.quick else 10.0))
+                                   cpu_window_s=5.0 if args.quick else 10.0,
+                                   session_s=args.session_minutes * 60))
     print(json.dumps({"targets": TARGETS, **report}, indent=2, ensure_ascii=False))
     print()
     print(table(report))

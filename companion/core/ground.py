@@ -392,13 +392,7 @@ def load_ground_content(user_dir: Path | None = None) -> tuple[dict[str, str], d
     """
     source = "ground.toml"
     data = content.load(source, user_dir=user_dir)
-    prompts = content.require(data, "prompts", dict, source)
-    missing = [key for key in REQUIRED_PROMPTS if not isinstance(prompts.get(key), str)]
-    if missing:
-        raise ContentError(
-            f"{source}: [prompts] is missing {', '.join(missing)}",
-            f"add them to your {source}, or delete it to use the built-in words",
-        )
+    prompts = content.require_prompts(data, REQUIRED_PROMPTS, source)
     from companion.rehearse.phrases import current_phrases  # reads the store: shell side
 
     phrases = {name: list(phrase.parts) for name, phrase in current_phrases().items()}

@@ -267,11 +267,7 @@ def load_journal_content(user_dir: Path | None = None) -> tuple[dict[str, str], 
     """Prompts and phrase tables from journal.toml, checked up front (file and key named)."""
     source = "journal.toml"
     data = content.load(source, user_dir=user_dir)
-    prompts = content.require(data, "prompts", dict, source)
-    missing = [key for key in REQUIRED_PROMPTS if not isinstance(prompts.get(key), str)]
-    if missing:
-        raise ContentError(f"{source}: [prompts] is missing {', '.join(missing)}",
-                           f"add them to your {source}, or delete it to use the built-in words")
+    prompts = content.require_prompts(data, REQUIRED_PROMPTS, source)
     return prompts, {
         "commands": _phrase_table(data, "commands", COMMANDS, source),
         "field_names": _phrase_table(data, "field_names", FIELDS, source),

@@ -292,11 +292,7 @@ SETTINGS = ("listen_rate_wpm", "learned_after_sessions", "tries_per_bit", "fast_
 def load_rehearse_content(user_dir: Any = None) -> tuple[dict[str, str], dict[str, Any]]:
     """Prompts, commands and settings from rehearse.toml, checked up front."""
     data = content.load(SOURCE, user_dir=user_dir)
-    prompts = content.require(data, "prompts", dict, SOURCE)
-    missing = [key for key in REQUIRED_PROMPTS if not isinstance(prompts.get(key), str)]
-    if missing:
-        raise ContentError(f"{SOURCE}: [prompts] is missing {', '.join(missing)}",
-                           f"add them to your {SOURCE}, or delete it to use the built-in words")
+    prompts = content.require_prompts(data, REQUIRED_PROMPTS, SOURCE)
     settings = content.require(data, "settings", dict, SOURCE)
     for key in SETTINGS:
         value = settings.get(key)
