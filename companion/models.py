@@ -16,16 +16,18 @@ import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 import companion
-from companion import model_download, paths
+from companion import paths
 from companion.content_files import read_toml
 from companion.errors import ContentError, ModelError
-from companion.model_download import ProgressCallback
+
+if TYPE_CHECKING:  # the download machinery (urllib, ssl) loads only for a download
+    from companion.model_download import ProgressCallback
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -223,6 +225,8 @@ def download(name: str, dest_dir: Path | None = None,
     Safe to interrupt and rerun: the partial zip is kept and resumed. Already
     installed models are returned without touching the network.
     """
+    from companion import model_download
+
     catalog = load_catalog()
     entry = catalog.get(name)
     if entry is None:

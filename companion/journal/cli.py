@@ -225,12 +225,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Triggers, feelings, the urge over time and what was done; --plot draws them."""
-    from companion.journal.flow import load_journal_content
+    from companion import content_files
     from companion.journal.stats import compute, plot, render
 
-    _, extra = load_journal_content()
+    # Only the [triggers] table: the spoken flow (and its state machine) is not needed here.
+    triggers = content_files.require(content_files.load("journal.toml"), "triggers", dict,
+                                     "journal.toml")
     with _journal() as journal:
-        stats = compute(journal, extra["triggers"], top=args.top)
+        stats = compute(journal, triggers, top=args.top)
     sys.stdout.write(render(stats))
     if args.plot is not None:
         plot(stats, args.plot)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from companion.rehearse.flow import MODES
+from companion.rehearse import MODES
 
 
 @contextmanager

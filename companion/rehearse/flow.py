@@ -19,11 +19,11 @@ from companion import events as ev
 from companion.core.flow import Context, Flow, Step
 from companion.errors import ContentError
 from companion.intents import Vocabulary
+from companion.rehearse import MODES
 from companion.rehearse.phrases import Phrase
 from companion.rehearse.progress import SaveAttempt
 from companion.rehearse.score import Score, score
 
-MODES = ("listen", "along", "all")
 PHRASE_STATES = ("along", "all", "part")
 SOURCE = "rehearse.toml"
 COMMAND_HELP = {
