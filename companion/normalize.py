@@ -42,7 +42,8 @@ def spell_number(value: int) -> str:
     return str(value)
 
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*")
+# Letters and digits of any script (a Korean Vosk model's words must survive too).
+_TOKEN = re.compile(r"[^\W_]+(?:['.][^\W_]+)*")
 
 
 def words(text: str) -> list[str]:

@@ -123,3 +123,8 @@ def test_parts_are_named_by_their_about_or_their_first_words() -> None:
 def test_repeat_after_me_builds_the_phrase_back_up() -> None:
     assert build_up(3) == [(0,), (1,), (0, 1), (2,), (0, 1, 2)]
     assert build_up(1) == [(0,)]
+
+
+def test_normalizing_keeps_words_of_any_script() -> None:
+    assert normalize("I'm OK. Don't stop, café!") == "i am okay do not stop café"
+    assert normalize("다음 주세요") == "다음 주세요"  # a Korean Vosk model's words survive
