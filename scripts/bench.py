@@ -127,6 +127,17 @@ class Probe:
             time.sleep(0.005)
         return None
 
+    def wait_quiet(self, quiet_s: float, timeout_s: float = 60.0) -> None:
+        """Wait until nothing was heard for ``quiet_s`` (the companion has stopped talking)."""
+        deadline = time.monotonic() + timeout_s
+        need = int(quiet_s * RATE)
+        while time.monotonic() < deadline:
+            now = self.frames
+            if now >= need and not np.any(np.abs(self.recorded[now - need:now]) > LOUD):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the companion never stopped talking")
+
     def close(self) -> None:
         self.stream.stop()
         self.stream.close()
@@ -223,9 +234,11 @@ def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: fl
             for trial in range(trials):
                 word = COMMANDS[trial % len(COMMANDS)]
                 clip, speech_end = spoken[word]
-                # Spread the trials over the session (silence between), at least 0.5 s apart.
-                time.sleep(max(0.5, session_started + trial * session_s / trials
+                # Spread the trials over the session (silence between, a re-prompt now
+                # and then); play only once the companion has been quiet for 1 s.
+                time.sleep(max(0.0, session_started + trial * session_s / trials
                                - time.monotonic()))
+                probe.wait_quiet(1.0)
                 start = probe.play(clip)
                 end = start + int(speech_end * RATE)
                 reply = probe.first_sound(end, timeout_s=5)
@@ -233,7 +246,6 @@ def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: fl
                     missed += 1
                     continue
                 latencies.append((reply - end) / RATE - overhead_s)
-                companion.expect("(listening)", timeout_s=30)
             session_wall = time.monotonic() - session_started
             session_pct = (companion.cpu_s() - session_cpu) / session_wall * 100
             rss = companion.peak_rss_mb()
