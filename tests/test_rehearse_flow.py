@@ -101,6 +101,7 @@ def test_declining_the_offer_goes_back_to_the_whole_phrase() -> None:
     driver = rehearse(mode="all")
     driver.send(ev.Started())
     driver.hear(PHRASE.parts[0])
+    assert said(driver.send(ev.Typed("maybe later"))) == ["offer_part"]  # asked again
     assert said(driver.hear("no")) == ["all_intro"]
 
 

@@ -108,9 +108,6 @@ class RehearseFlow(Flow):
             return tuple(self.phrase.parts[i] for i in self.target)
         return ()
 
-    def global_intents(self) -> tuple[str, ...]:
-        return ()
-
     def on_intent(self, text: str, intent: str | None) -> None:
         if intent in MODES:
             self.trigger(intent)
@@ -121,8 +118,10 @@ class RehearseFlow(Flow):
         elif self.state == "offer":
             if intent == "yes" and self._weak_part is not None:
                 self.trigger("part")
-            else:
+            elif intent == "no":
                 self.trigger("all")
+            else:
+                self.say("offer_part", listen=True)
         elif self.state in PHRASE_STATES:
             self._attempt(text)
         else:
