@@ -56,12 +56,18 @@ def _audio() -> str:
 
 
 def _content() -> str:
+    from companion.breathe.patterns import load_breathe_content, load_patterns
     from companion.core.ground import load_ground_content
     from companion.intents import Vocabulary
+    from companion.journal.flow import load_journal_content
+    from companion.rehearse.flow import load_rehearse_content
     from companion.session import load_settings, open_safety
 
     Vocabulary.load()
-    load_ground_content()
+    load_ground_content()  # with phrases.toml
+    load_patterns(load_breathe_content())
+    load_journal_content()
+    load_rehearse_content()
     safety = open_safety(None, load_settings())
     return (f"content files load (your own go in {paths.config_dir()}); "
             f"helplines for region {safety.region}")

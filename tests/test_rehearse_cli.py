@@ -126,3 +126,13 @@ def test_a_typed_session_keeps_attempts_and_progress_plots_them(tmp_path: Path) 
     assert "1/3 sessions" in done.stdout and "100%" in done.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert stat.S_IMODE(plot.stat().st_mode) == 0o600
+
+
+def test_a_corrupt_phrases_file_names_its_line(companion_home: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    config = companion_home / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "phrases.toml").write_text('[phrases.disclosure]\nparts = "oops\n')
+    assert main(["rehearse", "phrase", "list"]) != 0
+    err = capsys.readouterr().err
+    assert "phrases.toml, line 2" in err and "fix:" in err and "Traceback" not in err
