@@ -44,10 +44,6 @@ class Phrase:
     def text(self) -> str:
         return " ".join(self.parts)
 
-    def part_words(self) -> list[list[str]]:
-        """Normalized words of each part (what scoring compares)."""
-        return [words(part) for part in self.parts]
-
     def describe_part(self, index: int) -> str:
         """How feedback names a part: its ``about``, or its first words."""
         if index < len(self.about) and self.about[index]:
