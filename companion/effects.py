@@ -53,12 +53,14 @@ class Listen:
 
     ``parts`` (the parts of a phrase being rehearsed) switches on phrase mode:
     free speech, and which of these parts were said, with longer patience
-    for pauses.
+    for pauses. ``hints`` are words a dictated answer is likely made of
+    (feelings, numbers): engines may read short answers with them.
     """
 
     intents: tuple[str, ...] = ()
     dictation: bool = False
     parts: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

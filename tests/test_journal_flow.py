@@ -70,6 +70,17 @@ def test_each_part_is_asked_and_read_back_in_order() -> None:
     assert "I heard: anxious 7, sad 4." in spoken and "I heard: 8." in spoken
 
 
+def test_feelings_and_urge_are_listened_for_with_hints() -> None:
+    d = journal()
+    assert [e for e in d.log if isinstance(e, fx.Listen)][-1].hints == ()  # situation: own words
+    out = d.hear(ANSWERS["situation"])
+    hints = [e for e in out if isinstance(e, fx.Listen)][-1].hints
+    assert {"anxious", "sad", "seven", "and"} <= set(hints)
+    out = d.hear(ANSWERS["emotions"])
+    out = d.hear(ANSWERS["body"])
+    assert {"zero", "ten"} <= set([e for e in out if isinstance(e, fx.Listen)][-1].hints)
+
+
 def test_saved_is_said_only_after_the_commit_is_reported() -> None:
     d = journal()
     answer_all(d)

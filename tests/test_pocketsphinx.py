@@ -120,6 +120,28 @@ def test_dictation_returns_the_words(rec: PocketsphinxRecognizer, audio_dir: Pat
     assert heard[0]["intent"] is None
 
 
+FEELINGS = ("anxious", "sad", "angry", "lonely", "hurt", "scared", "calm", "and",
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+@pytest.mark.parametrize("voice", ["awb", "slt", "rms"])
+def test_hints_read_short_answers_and_keep_own_words(audio_dir: Path, voice: str) -> None:
+    """Free decoding hears "sad for a ninety six"; with hints the feelings come through,
+    while a sentence in the person's own words is kept as said."""
+    rec = PocketsphinxRecognizer()
+    free = Grammar(dictation=True)
+    hinted = Grammar(dictation=True, bias=FEELINGS)
+    answer = read_samples(synth("sad four and angry six", voice, audio_dir))
+    rec.set_grammar(hinted)
+    assert [h.text for h in rec.accept(answer) + rec.flush() if h.final] == [
+        "sad four and angry six"]
+    own_words = read_samples(synth("I felt let down by her", voice, audio_dir))
+    rec.set_grammar(free)
+    as_said = [h.text for h in rec.accept(own_words) + rec.flush() if h.final]
+    rec.set_grammar(hinted)
+    assert [h.text for h in rec.accept(own_words) + rec.flush() if h.final] == as_said
+
+
 def test_times_are_on_the_stream_clock(audio_dir: Path) -> None:
     rec = PocketsphinxRecognizer()  # a fresh stream clock
     samples = read_samples(synth("stop", "awb", audio_dir))

@@ -173,12 +173,16 @@ class Flow:
         step = self.STEPS.get(self.state, Step(None))
         intents = tuple(dict.fromkeys(ALWAYS + step.intents + self.global_intents()))
         self._emit(fx.Listen(intents=intents, dictation=step.dictation,
-                             parts=self.listen_parts()))
+                             parts=self.listen_parts(), hints=self.listen_hints()))
         if step.reprompt and not self._reprompted and not self.paused:
             self._emit(fx.StartTimer(SILENCE_TIMER, self.reprompt_after_s()))
 
     def listen_parts(self) -> tuple[str, ...]:
         """Hook: the parts of a phrase being rehearsed now (phrase mode), else ()."""
+        return ()
+
+    def listen_hints(self) -> tuple[str, ...]:
+        """Hook: words the answer to the current step is likely made of, else ()."""
         return ()
 
     def global_intents(self) -> tuple[str, ...]:

@@ -107,6 +107,10 @@ class JournalFlow(Flow):
         self.say("intro")
         self.trigger("begin")
 
+    def listen_hints(self) -> tuple[str, ...]:
+        hints: dict[str, tuple[str, ...]] = self.ctx.extra.get("hints", {})
+        return hints.get(self.state, ())
+
     def reprompt_after_s(self) -> float:
         return 40.0  # answers take thought: a longer silence before the one re-prompt
 
@@ -272,7 +276,21 @@ def load_journal_content(user_dir: Path | None = None) -> tuple[dict[str, str], 
         "commands": _phrase_table(data, "commands", COMMANDS, source),
         "field_names": _phrase_table(data, "field_names", FIELDS, source),
         "triggers": content.require(data, "triggers", dict, source),
+        "hints": _hints(data, source),
     }
+
+
+def _hints(data: dict[str, Any], source: str) -> dict[str, tuple[str, ...]]:
+    """``[hints] part = [words]``: what answers to that part are usually made of."""
+    section = content.require(data, "hints", dict, source)
+    out: dict[str, tuple[str, ...]] = {}
+    for name, words in section.items():
+        if name not in FIELDS or not isinstance(words, list) or not all(
+                isinstance(w, str) and w.strip() for w in words):
+            raise ContentError(f"{source}: [hints] {name} must be a part's name with a list "
+                               "of words", f"fix [hints] {name} in {source}")
+        out[name] = tuple(words)
+    return out
 
 
 def _phrase_table(data: dict[str, Any], table: str, names: tuple[str, ...],

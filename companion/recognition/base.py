@@ -22,10 +22,11 @@ class Grammar:
 
     ``phrases`` are the command phrasings allowed now (lower case, as written
     in the vocabulary). When ``dictation`` is true, free speech is recognized
-    and ``phrases`` are still matched if said alone. ``bias`` lists words to
-    favour in dictation. ``parts`` (a rehearsed phrase's parts) asks for
-    phrase mode: free speech plus which parts were said (``Hypothesis.parts_said``)
-    and more patience for pauses between parts.
+    and ``phrases`` are still matched if said alone. ``bias`` lists words a
+    short dictated answer is likely made of (engines may favour them).
+    ``parts`` (a rehearsed phrase's parts) asks for phrase mode: free speech
+    plus which parts were said (``Hypothesis.parts_said``) and more patience
+    for pauses between parts.
     """
 
     phrases: tuple[str, ...] = ()

@@ -57,6 +57,8 @@ DECODER_FPS = 100  # pocketsphinx feature frames per second
 MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
 MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
 MIN_PHONE_MARGIN = -32000.0  # grammar-minus-phone-loop acoustic score per frame
+HINT_MARGIN = 5000.0  # hint loop may score this much worse per frame than free decoding
+ONSET_SLACK_FRAMES = 5  # decoder frames a hint word may reach into free decoding's first word
 
 _LOG_BASE = math.log(1.0001)  # pocketsphinx reports scores as 1.0001 ** raw
 
@@ -74,6 +76,14 @@ def _clean_words(text: str) -> list[str]:
             continue
         out.append(token.split("(")[0])
     return normalize(" ".join(out)).split()
+
+
+def _timed_words(segs: list[tuple[str, int, int, float, float]], offset_s: float
+                 ) -> tuple[Word, ...]:
+    """Decoder segments as words with stream times (fillers and silences left out)."""
+    return tuple(Word(w.split("(")[0], round(offset_s + a / DECODER_FPS, 3),
+                      round(offset_s + (b + 1) / DECODER_FPS, 3))
+                 for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
 
 
 @dataclass
@@ -125,6 +135,8 @@ class PocketsphinxRecognizer:
         self._part_index: list[int] = []  # ... and which phrase part each one is
         self._searches: dict[tuple[str, ...], str] = {}  # phrase set -> JSGF search name
         self._search_name = "lm"
+        self._hints: frozenset[str] = frozenset()  # dictation: words answers are made of
+        self._hint_search = ""
         self._pending_audio = np.zeros(0, np.int16)
         self._samples = 0  # stream clock: samples consumed into frames
         self._preroll: deque[np.ndarray] = deque(maxlen=PREROLL_FRAMES)
@@ -177,8 +189,7 @@ class PocketsphinxRecognizer:
         usable = [p for p in dict.fromkeys(normalize(p) for p in grammar.phrases)
                   if p and all(self._decoder.lookup_word(w) for w in p.split())]
         self._phrases = frozenset(usable)
-        for word in grammar.bias:  # bias words only need to exist; unknown ones are skipped
-            self._decoder.lookup_word(word.lower())
+        self._install_hints(grammar)
         if grammar.parts:
             self._install_parts(grammar.parts)
             return
@@ -190,6 +201,18 @@ class PocketsphinxRecognizer:
             jsgf = f"#JSGF V1.0;\ngrammar commands;\npublic <command> = {body};\n"
             self._decoder.add_jsgf_string(self._searches[key], jsgf)
         self._search_name = self._searches.get(key, "lm")
+
+    def _install_hints(self, grammar: Grammar) -> None:
+        """Dictation with ``bias`` words: a JSGF loop ``(w1 | w2 | ...)+`` to read answers with."""
+        known = sorted({w for b in grammar.bias for w in normalize(b).split()
+                        if self._decoder.lookup_word(w)}) if grammar.dictation else []
+        self._hints = frozenset(known)
+        key = ("\0hints", *known)
+        if known and key not in self._searches:
+            self._searches[key] = f"hints{len(self._searches)}"
+            jsgf = f"#JSGF V1.0;\ngrammar hints;\npublic <answer> = ({' | '.join(known)})+;\n"
+            self._decoder.add_jsgf_string(self._searches[key], jsgf)
+        self._hint_search = self._searches.get(key, "")
 
     def _install_parts(self, parts: tuple[str, ...]) -> None:
         """Phrase mode: a JSGF search ``[<p0>] [<p1>] ...`` over the parts' known words."""
@@ -292,14 +315,10 @@ class PocketsphinxRecognizer:
         self._decoder.end_utt()
         offset = utt.start_sample / SAMPLE_RATE_HZ
         hyp = self._decoder.hyp()
-        segs = [(s.word, s.start_frame, s.end_frame, s.ascore, s.prob)
-                for s in (self._decoder.seg() or [])] if hyp is not None else []
+        segs = self._segments() if hyp is not None else []
         n_frames = max(self._decoder.n_frames(), 1)
         text = " ".join(_clean_words(hyp.hypstr)) if hyp is not None else ""
-        words = tuple(
-            Word(w.split("(")[0], round(offset + a / DECODER_FPS, 3),
-                 round(offset + (b + 1) / DECODER_FPS, 3))
-            for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
+        words = _timed_words(segs, offset)
         confidence: float | None = None
         parts_said: tuple[int, ...] | None = None
         overheard = ""
@@ -314,12 +333,21 @@ class PocketsphinxRecognizer:
             else:
                 said, _ = self._rerun(self._search_name, np.concatenate(utt.audio).tobytes())
                 parts_said = self._found_parts(_clean_words(said))
+        elif self._hint_search and text and not set(text.split()) <= self._hints:
+            hinted = self._hinted(segs, utt, n_frames)
+            if hinted is not None:
+                text, words = hinted
         start = words[0].start_s if words else offset
         end = words[-1].end_s if words else self._now()
         if self._pending is not None:
             self._install(self._pending)
         return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words,
                           parts_said, overheard)
+
+    def _segments(self) -> list[tuple[str, int, int, float, float]]:
+        """The last decode's segments: (word, start frame, end frame, acoustic score, prob)."""
+        return [(s.word, s.start_frame, s.end_frame, s.ascore, s.prob)
+                for s in (self._decoder.seg() or [])]
 
     def _rerun(self, search: str, audio: bytes) -> tuple[str, float]:
         """Decode the utterance again with another search; (text, summed acoustic score)."""
@@ -333,6 +361,22 @@ class PocketsphinxRecognizer:
         score = sum(_raw(s.ascore) for s in (self._decoder.seg() or [])
                     if s.word not in ("<s>", "</s>"))
         return hyp.hypstr, score
+
+    def _hinted(self, segs: list, utt: _Utterance,
+                n_frames: int) -> tuple[str, tuple[Word, ...]] | None:
+        """The hint loop's reading of the utterance, when it fits the audio about as well."""
+        free_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
+        _, hint_score = self._rerun(self._hint_search, np.concatenate(utt.audio).tobytes())
+        if (hint_score - free_score) / n_frames < -HINT_MARGIN:
+            return None
+        # The loop has no way to say "silence": a word it places where free decoding
+        # heard only silence before the speech (a breath, the onset) is dropped.
+        first = min((a for w, a, _, _, _ in segs if not w.startswith(("<", "[", "+"))),
+                    default=0)
+        words = _timed_words([s for s in self._segments() if s[2] > first + ONSET_SLACK_FRAMES],
+                             utt.start_sample / SAMPLE_RATE_HZ)
+        text = " ".join(_clean_words(" ".join(w.text for w in words)))
+        return (text, words) if text else None
 
     def _verify(self, text: str, segs: list, utt: _Utterance,
                 n_frames: int) -> tuple[str, float | None, str]:
