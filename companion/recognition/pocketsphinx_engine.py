@@ -35,6 +35,7 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from companion.errors import EngineError
 from companion.normalize import normalize
@@ -58,6 +59,8 @@ MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
 MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
 MIN_PHONE_MARGIN = -32000.0  # grammar-minus-phone-loop acoustic score per frame
 HINT_MARGIN = 5000.0  # hint loop may score this much worse per frame than free decoding
+HINT_ALIKE = 75.0  # rapidfuzz ratio (0-100) at which free decoding "sounds like" the hints
+HINT_ALIKE_SLACK = 2.5  # ... and then the hint reading may score this many times worse
 ONSET_SLACK_FRAMES = 5  # decoder frames a hint word may reach into free decoding's first word
 
 _LOG_BASE = math.log(1.0001)  # pocketsphinx reports scores as 1.0001 ** raw
@@ -203,10 +206,11 @@ class PocketsphinxRecognizer:
         self._search_name = self._searches.get(key, "lm")
 
     def _install_hints(self, grammar: Grammar) -> None:
-        """Dictation with ``bias`` words: a JSGF loop ``(w1 | w2 | ...)+`` to read answers with."""
-        known = sorted({w for b in grammar.bias for w in normalize(b).split()
-                        if self._decoder.lookup_word(w)}) if grammar.dictation else []
-        self._hints = frozenset(known)
+        """Dictation with ``bias`` phrases: a JSGF loop ``(p1 | p2 | ...)+`` to read answers."""
+        known = sorted({p for p in (normalize(b) for b in grammar.bias)
+                        if p and all(self._decoder.lookup_word(w) for w in p.split())}
+                       ) if grammar.dictation else []
+        self._hints = frozenset(w for p in known for w in p.split())
         key = ("\0hints", *known)
         if known and key not in self._searches:
             self._searches[key] = f"hints{len(self._searches)}"
@@ -334,7 +338,7 @@ class PocketsphinxRecognizer:
                 said, _ = self._rerun(self._search_name, np.concatenate(utt.audio).tobytes())
                 parts_said = self._found_parts(_clean_words(said))
         elif self._hint_search and text and not set(text.split()) <= self._hints:
-            hinted = self._hinted(segs, utt, n_frames)
+            hinted = self._hinted(text, segs, utt, n_frames)
             if hinted is not None:
                 text, words = hinted
         start = words[0].start_s if words else offset
@@ -362,12 +366,16 @@ class PocketsphinxRecognizer:
                     if s.word not in ("<s>", "</s>"))
         return hyp.hypstr, score
 
-    def _hinted(self, segs: list, utt: _Utterance,
+    def _hinted(self, free_text: str, segs: list, utt: _Utterance,
                 n_frames: int) -> tuple[str, tuple[Word, ...]] | None:
         """The hint loop's reading of the utterance, when it fits the audio about as well."""
         free_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
-        _, hint_score = self._rerun(self._hint_search, np.concatenate(utt.audio).tobytes())
-        if (hint_score - free_score) / n_frames < -HINT_MARGIN:
+        said, hint_score = self._rerun(self._hint_search, np.concatenate(utt.audio).tobytes())
+        margin = (hint_score - free_score) / n_frames
+        # Free decoding that already sounds like the hinted reading ("stayed in",
+        # "stayed") earns more acoustic slack than one that doesn't.
+        alike = fuzz.ratio(" ".join(_clean_words(said)), free_text) >= HINT_ALIKE
+        if margin < -HINT_MARGIN * (HINT_ALIKE_SLACK if alike else 1.0):
             return None
         # The loop has no way to say "silence": a word it places where free decoding
         # heard only silence before the speech (a breath, the onset) is dropped.
