@@ -144,7 +144,10 @@ def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
     try:
         from companion.recognition.engines import open_recognizer
 
-        shell.recognizer = open_recognizer(args.engine, args.model, announce=screen.note)
+        shell.recognizer = open_recognizer(
+            args.engine, args.model, announce=screen.note,
+            on_late_failure=lambda err: screen.warn(
+                f"Listening is off ({err.message}); type instead. Fix: {err.fix}"))
     except ModelError:
         raise
     except EngineError as err:

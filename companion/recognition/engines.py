@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from companion.errors import EngineError, ModelError
-from companion.recognition.base import Recognizer
+from companion.recognition.base import Grammar, Hypothesis, Recognizer
 
 VOSK_HINT = (
     "using the built-in English recognizer (pocketsphinx); for better accuracy: "
@@ -20,8 +22,13 @@ VOSK_HINT = (
 
 
 def open_recognizer(engine: str = "auto", model: Path | None = None,
-                    announce: Callable[[str], None] | None = None) -> Recognizer:
-    """Open the recognizer the user asked for; raise ModelError/EngineError with a fix."""
+                    announce: Callable[[str], None] | None = None,
+                    on_late_failure: Callable[[EngineError], None] | None = None) -> Recognizer:
+    """Open the recognizer the user asked for; raise ModelError/EngineError with a fix.
+
+    With ``on_late_failure``, the embedded recognizer is checked now but loaded on
+    first use (see :class:`LoadOnFirstUse`); a failure then is reported to it.
+    """
     if engine not in ("auto", "vosk", "pocketsphinx"):
         raise EngineError(f"unknown engine {engine!r}", "use --engine auto, vosk or pocketsphinx")
     if engine in ("auto", "vosk"):
@@ -43,7 +50,53 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
     except ImportError as err:
         raise EngineError(f"pocketsphinx is not installed ({err})",
                           "pip install pocketsphinx (bash scripts/setup.sh does it)") from err
-    recognizer = PocketsphinxRecognizer()
+    recognizer: Recognizer = (PocketsphinxRecognizer() if on_late_failure is None else
+                              LoadOnFirstUse(PocketsphinxRecognizer, on_late_failure))
     if engine == "auto" and announce is not None:
         announce(VOSK_HINT)
     return recognizer
+
+
+class LoadOnFirstUse:
+    """A recognizer built the first time it is used, on the thread that listens.
+
+    Why: loading pocketsphinx takes about half a second and holds the GIL.
+    Before the session starts, that delays the first spoken word; while the
+    first prompt plays, it starves the output callback. A session's listen
+    loop first touches its recognizer once the first prompt has been said, so
+    the load happens in that quiet moment. If it fails, ``on_failure`` hears why
+    and nothing is recognized (the session carries on typed).
+    """
+
+    def __init__(self, factory: Callable[[], Recognizer],
+                 on_failure: Callable[[EngineError], None]) -> None:
+        self.name = getattr(factory, "name", "recognizer")
+        self._factory = factory
+        self._on_failure = on_failure
+        self._inner: Recognizer | None = None
+        self._failed = False
+
+    def _get(self) -> Recognizer | None:
+        if self._inner is None and not self._failed:
+            try:
+                self._inner = self._factory()
+            except EngineError as err:
+                self._failed = True
+                self._on_failure(err)
+        return self._inner
+
+    def set_grammar(self, grammar: Grammar) -> None:
+        if (inner := self._get()) is not None:
+            inner.set_grammar(grammar)
+
+    def accept(self, samples: np.ndarray) -> list[Hypothesis]:
+        inner = self._get()
+        return inner.accept(samples) if inner is not None else []
+
+    def flush(self) -> list[Hypothesis]:
+        inner = self._get()
+        return inner.flush() if inner is not None else []
+
+    def reset(self) -> None:
+        if (inner := self._get()) is not None:
+            inner.reset()

@@ -58,6 +58,11 @@ DECODER_FPS = 100  # pocketsphinx feature frames per second
 MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
 MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
 MIN_PHONE_MARGIN = -32000.0  # grammar-minus-phone-loop acoustic score per frame
+VERIFY_SEARCH = "lmcheck"  # set to "lm" to verify with the dictation search's beams
+# Measured on the bench corpus: these halve the check's time (0.46 -> 0.19 s median
+# per command) with no new false activation; 1e-30 beams with maxhmmpf 3000 were
+# 4x faster but let 6 of 62 non-command utterances through.
+VERIFY_BEAMS = {"beam": 1e-35, "wbeam": 1e-22, "pbeam": 1e-35, "maxhmmpf": 5000}
 HINT_MARGIN = 5000.0  # hint loop may score this much worse per frame than free decoding
 HINT_ALIKE = 75.0  # rapidfuzz ratio (0-100) at which free decoding "sounds like" the hints
 HINT_ALIKE_SLACK = 2.5  # ... and then the hint reading may score this many times worse
@@ -126,6 +131,7 @@ class PocketsphinxRecognizer:
                 fwdflat=False,
             )
             self._decoder.add_lm_file("lm", f"{base}/en-us.lm.bin")
+            self._add_verify_search()
             self._decoder.add_allphone_file("phone", f"{base}/en-us-phone.lm.bin")
         except (RuntimeError, ValueError, OSError) as err:
             raise EngineError(f"pocketsphinx could not load its model from {base} ({err})",
@@ -146,6 +152,23 @@ class PocketsphinxRecognizer:
         self._recent: deque[bool] = deque(maxlen=5)
         self._utt: _Utterance | None = None
         self._install(Grammar(dictation=True))
+
+    def _add_verify_search(self) -> None:
+        """"lmcheck": the same language model with tight beams, for the rejection check.
+
+        It only has to tell "the command" from "other words"; narrower beams decode
+        a short command about twice as fast as the dictation search. Searches read their
+        beams from the shared config when created, so the defaults are put back.
+        """
+        config = self._decoder.config
+        saved = {key: config[key] for key in VERIFY_BEAMS}
+        for key, value in VERIFY_BEAMS.items():
+            config[key] = value
+        try:
+            self._decoder.add_lm("lmcheck", self._decoder.get_lm("lm"))
+        finally:
+            for key, value in saved.items():
+                config[key] = value
 
     # -- protocol -----------------------------------------------------------------
     def set_grammar(self, grammar: Grammar) -> None:
@@ -399,7 +422,7 @@ class PocketsphinxRecognizer:
         if not self._reject:
             return text, None, ""
         grammar_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
-        free_text, _ = self._rerun("lm", audio)
+        free_text, _ = self._rerun(VERIFY_SEARCH, audio)
         _, phone_score = self._rerun("phone", audio)
         margin = (grammar_score - phone_score) / n_frames
         said = text.split()
@@ -409,4 +432,8 @@ class PocketsphinxRecognizer:
         confidence *= 1.0 / (1.0 + extra)
         ok = (extra <= MAX_EXTRA_WORDS and len(free) - len(said) <= MAX_EXTRA_LENGTH
               and margin > MIN_PHONE_MARGIN)
-        return (text if ok else ""), round(confidence, 3), "" if ok else " ".join(free)
+        if ok:
+            return text, round(confidence, 3), ""
+        # Rejected: what was said goes to the safety check, so decode it properly.
+        free_text, _ = self._rerun("lm", audio)
+        return "", round(confidence, 3), " ".join(_clean_words(free_text))
