@@ -8,7 +8,8 @@ Why it is built this way:
 * **Commands need rejection.** A forced-choice grammar maps every sound to some
   command. Each utterance that the grammar decodes as a complete phrase is
   checked twice more on the same audio: free decoding with the general English
-  language model (out-of-grammar sentences come out as other words) and an
+  language model, with narrower beams than dictation for speed (out-of-grammar
+  sentences come out as other words) and an
   all-phone loop (a grammar path far worse than free phones is a forced fit).
   Either check failing rejects the utterance (final hypothesis with text "",
   and what free decoding heard in ``overheard``, so crisis words said where
@@ -58,7 +59,7 @@ DECODER_FPS = 100  # pocketsphinx feature frames per second
 MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
 MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
 MIN_PHONE_MARGIN = -32000.0  # grammar-minus-phone-loop acoustic score per frame
-VERIFY_SEARCH = "lmcheck"  # set to "lm" to verify with the dictation search's beams
+VERIFY_SEARCH = "lmcheck"  # the language model with VERIFY_BEAMS, for the command check
 # Measured on the bench corpus: these halve the check's time (0.46 -> 0.19 s median
 # per command) with no new false activation; 1e-30 beams with maxhmmpf 3000 were
 # 4x faster but let 6 of 62 non-command utterances through.
@@ -84,6 +85,11 @@ def _clean_words(text: str) -> list[str]:
             continue
         out.append(token.split("(")[0])
     return normalize(" ".join(out)).split()
+
+
+def _acoustic(segs: list[tuple[str, int, int, float, float]]) -> float:
+    """Summed acoustic score of a decode's segments (sentence markers left out)."""
+    return sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
 
 
 def _timed_words(segs: list[tuple[str, int, int, float, float]], offset_s: float
@@ -154,7 +160,7 @@ class PocketsphinxRecognizer:
         self._install(Grammar(dictation=True))
 
     def _add_verify_search(self) -> None:
-        """"lmcheck": the same language model with tight beams, for the rejection check.
+        """The same language model with narrower beams, for the rejection check.
 
         It only has to tell "the command" from "other words"; narrower beams decode
         a short command about twice as fast as the dictation search. Searches read their
@@ -165,7 +171,7 @@ class PocketsphinxRecognizer:
         for key, value in VERIFY_BEAMS.items():
             config[key] = value
         try:
-            self._decoder.add_lm("lmcheck", self._decoder.get_lm("lm"))
+            self._decoder.add_lm(VERIFY_SEARCH, self._decoder.get_lm("lm"))
         finally:
             for key, value in saved.items():
                 config[key] = value
@@ -385,14 +391,12 @@ class PocketsphinxRecognizer:
         hyp = self._decoder.hyp()
         if hyp is None:
             return "", -math.inf
-        score = sum(_raw(s.ascore) for s in (self._decoder.seg() or [])
-                    if s.word not in ("<s>", "</s>"))
-        return hyp.hypstr, score
+        return hyp.hypstr, _acoustic(self._segments())
 
     def _hinted(self, free_text: str, segs: list, utt: _Utterance,
                 n_frames: int) -> tuple[str, tuple[Word, ...]] | None:
         """The hint loop's reading of the utterance, when it fits the audio about as well."""
-        free_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
+        free_score = _acoustic(segs)
         said, hint_score = self._rerun(self._hint_search, np.concatenate(utt.audio).tobytes())
         margin = (hint_score - free_score) / n_frames
         # Free decoding that already sounds like the hinted reading ("stayed in",
@@ -421,7 +425,7 @@ class PocketsphinxRecognizer:
             return "", None, " ".join(_clean_words(free_text))
         if not self._reject:
             return text, None, ""
-        grammar_score = sum(_raw(a) for w, _, _, a, _ in segs if w not in ("<s>", "</s>"))
+        grammar_score = _acoustic(segs)
         free_text, _ = self._rerun(VERIFY_SEARCH, audio)
         _, phone_score = self._rerun("phone", audio)
         margin = (grammar_score - phone_score) / n_frames
