@@ -19,7 +19,9 @@ class Heard:
     ``confidence`` is 0..1, or None when the engine gives none. In phrase
     mode, ``parts_said`` are the indexes of the phrase's parts a phrase
     grammar found (None when the engine has no such grammar) and
-    ``word_times`` the (start_s, end_s) of each word heard.
+    ``word_times`` the (start_s, end_s) of each word heard. ``overheard`` is
+    what free recognition made of the same speech when it was taken as a
+    command: crisis words in it win over the command.
     """
 
     text: str
@@ -29,6 +31,7 @@ class Heard:
     confidence: float | None = None
     parts_said: tuple[int, ...] | None = None
     word_times: tuple[tuple[float, float], ...] = ()
+    overheard: str = ""
 
 
 @dataclass(frozen=True)

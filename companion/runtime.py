@@ -254,7 +254,8 @@ class Runtime:
                         continue
                     self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence,
                                        hyp.parts_said,
-                                       tuple((w.start_s, w.end_s) for w in hyp.words)))
+                                       tuple((w.start_s, w.end_s) for w in hyp.words),
+                                       hyp.overheard))
 
     def _keyboard_loop(self) -> None:
         import sys

