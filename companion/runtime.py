@@ -177,7 +177,7 @@ class Runtime:
         elif isinstance(effect, fx.Listen):
             grammar = Grammar(self.shell.vocabulary.phrases_for(effect.intents),
                               dictation=effect.dictation or bool(effect.parts),
-                              bias=effect.hints, parts=effect.parts)
+                              hints=effect.hints, parts=effect.parts)
             with self._grammar_lock:
                 self._grammar = grammar
             screen.listening(effect.dictation)

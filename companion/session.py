@@ -146,12 +146,11 @@ def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
 
         shell.recognizer = open_recognizer(
             args.engine, args.model, announce=screen.note,
-            on_late_failure=lambda err: screen.warn(
-                f"Listening is off ({err.message}); type instead. Fix: {err.fix}"))
+            on_late_failure=lambda err: _listening_off(screen, err))
     except ModelError:
         raise
     except EngineError as err:
-        screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")
+        _listening_off(screen, err)
         return
     try:
         from companion.audio.input import MicInput
@@ -166,4 +165,8 @@ def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
         closers.append(mic.close)
     except AudioError as err:
         shell.recognizer = None
-        screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")
+        _listening_off(screen, err)
+
+
+def _listening_off(screen: Screen, err: CompanionError) -> None:
+    screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")

@@ -111,7 +111,7 @@ def test_crisis_words_where_only_commands_are_expected_reach_safety(
 
 
 def test_dictation_returns_the_words(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
-    rec.set_grammar(Grammar(dictation=True, bias=("bread", "zzyzzx")))
+    rec.set_grammar(Grammar(dictation=True, hints=("bread", "zzyzzx")))
     rec.reset()
     wav = synth("I went to the shop to buy some bread", "rms", audio_dir)
     heard = list(utterances(rec, read_samples(wav), VOCAB))
@@ -131,7 +131,7 @@ def test_hints_read_short_answers_and_keep_own_words(audio_dir: Path, voice: str
     while a sentence in the person's own words is kept as said."""
     rec = PocketsphinxRecognizer()
     free = Grammar(dictation=True)
-    hinted = Grammar(dictation=True, bias=FEELINGS)
+    hinted = Grammar(dictation=True, hints=FEELINGS)
     answer = read_samples(synth("sad four and angry six", voice, audio_dir))
     rec.set_grammar(hinted)
     assert [h.text for h in rec.accept(answer) + rec.flush() if h.final] == [

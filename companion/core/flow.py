@@ -124,12 +124,12 @@ class Flow:
         elif isinstance(event, ev.TimerFired):
             self._on_timer(event.timer_id)
         elif isinstance(event, ev.Heard):
-            if event.overheard and self.ctx.safety.is_crisis(event.overheard):
-                # "I want to kill myself" can fit the grammar as "I want to leave":
-                # the words free recognition heard decide.
-                self._on_input(event.overheard, None)
-            elif event.text.strip():
-                self._on_input(event.text, event.intent)
+            # "I want to kill myself" can fit the grammar as "I want to leave": crisis
+            # words in what free recognition heard of it go to the safety check.
+            crisis = event.overheard and self.ctx.safety.is_crisis(event.overheard)
+            text = event.overheard if crisis else event.text
+            if text.strip():
+                self._on_input(text, event.intent)
         elif isinstance(event, ev.Overheard):
             if self.ctx.safety.is_crisis(event.text):
                 self._crisis()

@@ -22,7 +22,7 @@ class Grammar:
 
     ``phrases`` are the command phrasings allowed now (lower case, as written
     in the vocabulary). When ``dictation`` is true, free speech is recognized
-    and ``phrases`` are still matched if said alone. ``bias`` lists words a
+    and ``phrases`` are still matched if said alone. ``hints`` are phrases a
     short dictated answer is likely made of (engines may favour them).
     ``parts`` (a rehearsed phrase's parts) asks for phrase mode: free speech
     plus which parts were said (``Hypothesis.parts_said``) and more patience
@@ -31,7 +31,7 @@ class Grammar:
 
     phrases: tuple[str, ...] = ()
     dictation: bool = False
-    bias: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
 
 

@@ -236,8 +236,8 @@ class PocketsphinxRecognizer:
         self._search_name = self._searches.get(key, "lm")
 
     def _install_hints(self, grammar: Grammar) -> None:
-        """Dictation with ``bias`` phrases: a JSGF loop ``(p1 | p2 | ...)+`` to read answers."""
-        known = sorted({p for p in (normalize(b) for b in grammar.bias)
+        """Dictation with ``hints``: a JSGF loop ``(p1 | p2 | ...)+`` to read answers."""
+        known = sorted({p for p in (normalize(b) for b in grammar.hints)
                         if p and all(self._decoder.lookup_word(w) for w in p.split())}
                        ) if grammar.dictation else []
         self._hints = frozenset(w for p in known for w in p.split())
