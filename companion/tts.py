@@ -45,6 +45,24 @@ RENDER_TIMEOUT_S = 10.0
 ESPEAK_FIX = "install the speech engine: sudo apt install espeak-ng"
 VOICE_FIX = "see the installed voices with `companion devices` or `companion doctor`"
 ENGINES = ("auto", "espeak-ng", "pyttsx3")
+QUIET = 0.01  # amplitude (of 1.0) below which a render's ends count as silence
+LEAD_S = 0.002  # kept before the first sound: a word starts when it is due
+TAIL_S = 0.03  # kept after the last sound: the voice's own fade
+
+
+def trim_silence(samples: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
+    """Cut the silence a speech engine leaves around the words.
+
+    espeak-ng leaves up to ~60 ms before a prompt (a reply heard late, a breathing
+    cue off the beat) and ~0.4 s after it, during which the companion would still
+    not be listening (half-duplex).
+    """
+    loud = np.flatnonzero(np.abs(samples) > QUIET)
+    if loud.size == 0:
+        return samples, rate
+    start = max(0, int(loud[0]) - int(LEAD_S * rate))
+    end = min(samples.size, int(loud[-1]) + 1 + int(TAIL_S * rate))
+    return np.ascontiguousarray(samples[start:end]), rate
 
 
 def _read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -144,7 +162,7 @@ class SpeechRenderer:
             with self._render_lock:
                 if not path.exists():
                     self._render_to(path, text, rate_wpm or self.rate_wpm)
-        return _read_wav(path)
+        return trim_silence(*_read_wav(path))
 
     def prerender(self, texts: Iterable[str], rate_wpm: int | None = None) -> None:
         """Render ``texts`` in the background so the next prompt is ready when needed."""

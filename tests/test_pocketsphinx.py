@@ -77,7 +77,7 @@ def test_sentences_trigger_no_command(rec: PocketsphinxRecognizer, audio_dir: Pa
                                       voice: str) -> None:
     fired = {s: [u["text"] for u in commands(rec, synth(s, voice, audio_dir))]
              for s in NON_COMMANDS}
-    assert sum(1 for v in fired.values() if v) <= 1, fired
+    assert sum(1 for v in fired.values() if v) <= 1, {k: v for k, v in fired.items() if v}
 
 
 def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
@@ -85,7 +85,7 @@ def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_
     if not recordings:
         pytest.skip("pocketsphinx-testdata is not installed")
     fired = {p.name: [u["text"] for u in commands(rec, p)] for p in recordings}
-    assert sum(1 for v in fired.values() if v) <= 1, fired
+    assert sum(1 for v in fired.values() if v) <= 1, {k: v for k, v in fired.items() if v}
 
 
 CRISIS = ["I want to kill myself", "I don't want to live anymore", "I want to die",

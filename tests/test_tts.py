@@ -89,3 +89,19 @@ def test_missing_espeak_says_how_to_install(monkeypatch: pytest.MonkeyPatch,
 def test_cache_defaults_to_the_companion_cache_folder(companion_home: Path) -> None:
     renderer = SpeechRenderer()
     assert renderer.cache_path("hi").is_relative_to(companion_home)
+
+
+@needs_espeak
+def test_renders_start_on_the_first_sound_and_stop_soon_after_the_last(tmp_path: Path) -> None:
+    """The engine's own lead-in (~60 ms) and tail (~0.4 s) would delay a reply and keep
+    the companion deaf after it (half-duplex); the file on disk keeps them."""
+    renderer = SpeechRenderer(engine="espeak-ng", cache_dir=tmp_path, rate_wpm=145)
+    text = "Paused. Say resume when you're ready."
+    samples, rate = renderer.render(text)
+    raw, _ = tts._read_wav(renderer.cache_path(text))
+    loud = np.flatnonzero(np.abs(samples) > tts.QUIET)
+    assert loud[0] <= tts.LEAD_S * rate + 1
+    assert samples.size - loud[-1] <= tts.TAIL_S * rate + 1
+    assert raw.size - samples.size > 0.3 * rate  # espeak-ng's silence really was cut
+    silent = np.zeros(1000, np.float32)
+    assert tts.trim_silence(silent, rate)[0].size == silent.size  # nothing to cut by

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 RATE_HZ = 16000
 BLOCK_S = 0.02
+LATENCY_S = 0.03  # PortAudio's input buffering: what a spoken word waits before it is heard
 
 
 class PulseProbe:
@@ -165,7 +166,7 @@ class MicInput:
             try:
                 stream = sd.InputStream(
                     device=self.device, samplerate=rate, channels=1, dtype="int16",
-                    blocksize=max(1, int(round(rate * self.block_s))), latency=0.1,
+                    blocksize=max(1, int(round(rate * self.block_s))), latency=LATENCY_S,
                     callback=self._callback, finished_callback=self._finished,
                 )
                 self._stream_error = None

@@ -19,6 +19,7 @@ from companion.tts import SpeechRenderer
 log = logging.getLogger(__name__)
 
 Done = Callable[[str], None]
+OUTPUT_LATENCY_S = 0.03  # what a reply waits in PortAudio's buffer before it is heard
 
 
 class AudioSpeaker:
@@ -27,7 +28,7 @@ class AudioSpeaker:
     def __init__(self, voice: str | None = None, rate_wpm: int = 140,
                  device: int | str | None = None) -> None:
         self.renderer = SpeechRenderer(voice=voice, rate_wpm=rate_wpm)
-        self.output = SpeechOutput(device=device)
+        self.output = SpeechOutput(device=device, latency_s=OUTPUT_LATENCY_S)
         self.output.start()
         self.rate_wpm = rate_wpm
         self._jobs: queue.Queue[tuple[int, str, str, bool, int, Done] | None] = queue.Queue()

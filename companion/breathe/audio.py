@@ -55,20 +55,11 @@ class CueBank:
                 log.warning("could not render cue %s: %s", name, err)
                 failed.append(name)
                 continue
-            self.clips[name] = trim(resample(samples, rate, self.rate_hz))
+            self.clips[name] = resample(samples, rate, self.rate_hz)
         return failed
 
     def lengths_s(self) -> dict[str, float]:
         return {name: clip.size / self.rate_hz for name, clip in self.clips.items()}
-
-
-def trim(samples: np.ndarray, threshold: float = 0.01) -> np.ndarray:
-    """Cut the silence a TTS engine leaves before a word, so the word starts on the beat."""
-    loud = np.nonzero(np.abs(samples) > threshold)[0]
-    if loud.size == 0:
-        return samples
-    start = max(0, int(loud[0]) - 32)
-    return np.ascontiguousarray(samples[start: int(loud[-1]) + 1])
 
 
 class StreamSpeaker:

@@ -19,7 +19,11 @@ Why it is built this way:
   ~100x slower than real time in pocketsphinx's FSG search, so it was dropped.
 * **Fast endpointing.** In command mode the final is committed as soon as the
   partial is a complete phrase that stayed the same through ~200 ms of trailing
-  silence, instead of waiting for the full end-of-speech timeout.
+  silence, instead of waiting for the full end-of-speech timeout. The checks
+  (~0.2 s of decoding) run *during* that silence, as soon as the partial is a
+  complete phrase: the result is kept and committed if no speech follows, and
+  thrown away (the utterance decodes on) if it does, so the reply does not wait
+  for them.
 * **Phrase mode** (rehearsal): the utterance streams through the language
   model (what was really said, with word times), and at its end is decoded
   again with a grammar of the phrase's parts, each optional and in order
@@ -49,6 +53,12 @@ PREROLL_FRAMES = 10  # audio kept before speech onset (0.3 s)
 ONSET_FRAMES = 3  # speech frames in the last 5 that open an utterance
 END_SILENCE_S = 0.6  # trailing silence that ends an utterance (the slow, "final" path)
 FAST_SILENCE_S = 0.21  # trailing silence after which a stable complete phrase is committed
+EARLY_SILENCE_S = 0.06  # trailing silence after which a complete phrase is decoded ahead
+EARLY_MAX_S = 3.0  # ... in utterances up to this long (longer ones are rarely commands)
+# An accepted command decoded ahead is kept only when the check was clear: it has not
+# heard the last frames (a weak final consonant the VAD calls silence), and on the
+# bench a borderline pass (2 extra words) turned into a rejection with them.
+EARLY_SURE = 0.34
 MAX_UTTERANCE_S = 12.0
 PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end the attempt
 PHRASE_MAX_UTTERANCE_S = 60.0
@@ -111,6 +121,8 @@ class _Utterance:
     frames: int = 0
     last_partial: str = ""
     stable_since: int = 0  # frame index where last_partial last changed
+    early: Hypothesis | None = None  # the final, decoded ahead during the end silence ...
+    early_frames: int = 0  # ... when the utterance had this many frames
 
 
 class PocketsphinxRecognizer:
@@ -132,7 +144,7 @@ class PocketsphinxRecognizer:
         try:
             self._decoder = ps.Decoder(
                 hmm=f"{base}/en-us", dict=f"{base}/cmudict-en-us.dict", lm=None,
-                loglevel="FATAL", dither=True, seed=1,
+                loglevel="FATAL", dither=False,
                 # No second flat-lexicon pass: it cost 0.4-0.9 s at the end of a
                 # 15 s phrase and changed no command result on the bench.
                 fwdflat=False,
@@ -298,6 +310,8 @@ class PocketsphinxRecognizer:
         utt.audio.append(frame)
         utt.frames += 1
         utt.trailing_silence = 0 if speech else utt.trailing_silence + 1
+        if speech:
+            utt.early = None  # more speech: what was decoded ahead is out of date
         self._decoder.process_raw(frame.tobytes(), False, False)
         silence_s = utt.trailing_silence * FRAME_S
         end_s, max_s = ((PHRASE_END_SILENCE_S, PHRASE_MAX_UTTERANCE_S) if self._phrase_mode
@@ -305,17 +319,20 @@ class PocketsphinxRecognizer:
         if silence_s >= end_s or utt.frames * FRAME_S >= max_s:
             return [self._finish()]
         out: list[Hypothesis] = []
-        if utt.frames % PARTIAL_EVERY == 0 or (self._command_mode and silence_s >= FAST_SILENCE_S):
+        ending = self._fast_commit and self._command_mode and silence_s >= EARLY_SILENCE_S
+        if utt.frames % PARTIAL_EVERY == 0 or ending:
             hyp = self._decoder.hyp()
             text = " ".join(_clean_words(hyp.hypstr)) if hyp is not None else ""
             if text != utt.last_partial:
-                utt.last_partial, utt.stable_since = text, utt.frames
+                utt.last_partial, utt.stable_since, utt.early = text, utt.frames, None
                 if text:
                     out.append(Hypothesis(text, False, self._utt_start_s(), self._now()))
             stable_s = (utt.frames - utt.stable_since) * FRAME_S
-            if (self._fast_commit and self._command_mode and text in self._phrases
-                    and silence_s >= FAST_SILENCE_S
-                    and stable_s >= FAST_SILENCE_S - FRAME_S):
+            if (ending and text in self._phrases and utt.early is None
+                    and utt.frames * FRAME_S <= EARLY_MAX_S):
+                self._decode_ahead(utt)
+            if ending and text in self._phrases and silence_s >= FAST_SILENCE_S \
+                    and stable_s >= FAST_SILENCE_S - FRAME_S:
                 out.append(self._finish())
             elif (self._fast_commit and self._phrase_mode and silence_s >= PHRASE_FAST_SILENCE_S
                   and text.split()[-2:] == self._parts[-1][-2:]):
@@ -327,11 +344,19 @@ class PocketsphinxRecognizer:
         self._preroll.clear()
         start = self._samples - FRAME * len(frames)
         self._utt = _Utterance(start_sample=start, audio=frames)
+        self._restart(frames)
+        self._utt.frames = 0
+
+    def _restart(self, frames: list[np.ndarray]) -> None:
+        """Start the current search on a new utterance and stream ``frames`` into it.
+
+        Frame by frame: one big streaming ``process_raw`` overruns the decoder's
+        feature buffer (seen here: a segfault after a 7 s utterance was fed at once).
+        """
         self._decoder.activate_search(self._search())
         self._decoder.start_utt()
         for frame in frames:
             self._decoder.process_raw(frame.tobytes(), False, False)
-        self._utt.frames = 0
 
     def _utt_start_s(self) -> float:
         return self._utt.start_sample / SAMPLE_RATE_HZ if self._utt else 0.0
@@ -340,12 +365,33 @@ class PocketsphinxRecognizer:
         return self._samples / SAMPLE_RATE_HZ
 
     def _finish(self) -> Hypothesis:
-        """End the open utterance: decode, check rejection, and build the final hypothesis."""
+        """End the open utterance and return its final hypothesis."""
         utt = self._utt
         if utt is None:  # pragma: no cover - callers check
             return Hypothesis("", True)
         self._utt = None
         self._recent.clear()
+        early = utt.early
+        if early is not None and (not early.text or (early.confidence or 0.0) >= EARLY_SURE):
+            self._decoder.end_utt()
+            final = early
+        else:
+            final = self._decode(utt)
+        if self._pending is not None:
+            self._install(self._pending)
+        return final
+
+    def _decode_ahead(self, utt: _Utterance) -> None:
+        """Decode and check the utterance now, then stream on from where it was.
+
+        Kept in ``utt.early`` until more speech or a changed partial makes it stale,
+        and used at the commit when it is a rejection or a clear pass (``EARLY_SURE``).
+        """
+        utt.early = self._decode(utt)
+        self._restart(utt.audio)
+
+    def _decode(self, utt: _Utterance) -> Hypothesis:
+        """End the decoder's utterance: final text, rejection check, word times."""
         self._decoder.end_utt()
         offset = utt.start_sample / SAMPLE_RATE_HZ
         hyp = self._decoder.hyp()
@@ -373,8 +419,6 @@ class PocketsphinxRecognizer:
                 text, words = hinted
         start = words[0].start_s if words else offset
         end = words[-1].end_s if words else self._now()
-        if self._pending is not None:
-            self._install(self._pending)
         return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words,
                           parts_said, overheard)
 
