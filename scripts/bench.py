@@ -111,7 +111,7 @@ class Probe:
 
     def play(self, clip: np.ndarray) -> int:
         """Play ``clip`` and return the frame at which its first sample was written."""
-        done, started = threading.Event(), []
+        done, started = threading.Event(), list[int]()
         self._clips.put((clip, done, started))
         if not done.wait(timeout=clip.size / RATE + 5):
             raise RuntimeError("the probe stream stopped playing")
@@ -212,7 +212,7 @@ def companion_env(server: PulseServer, home: str) -> dict[str, str]:
     return env
 
 
-def live(config: str, trials: int, spoken: dict[str, np.ndarray], overhead_s: float,
+def live(config: str, trials: int, spoken: dict[str, tuple[np.ndarray, float]], overhead_s: float,
          cpu_window_s: float, session_s: float = 0.0) -> dict:
     """One run of the real CLI on fresh virtual devices; the live figures for ``config``."""
     with PulseServer() as server, tempfile.TemporaryDirectory(prefix="bench-home-") as home:

@@ -54,7 +54,7 @@ def run_companion(server: PulseServer, pattern: str, minutes: float, work: Path)
     samples = recording.samples()
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     cues = [line for line in lines if "cue" in line]
-    stats = next((line for line in lines if "underflows" in line), {})
+    stats: dict = next((line for line in lines if "underflows" in line), {})
     timing = align([c["at_s"] for c in cues], onsets(samples, RATE))
     return {**timing.summary_ms(), **stats, "exit": proc.returncode}
 

@@ -107,7 +107,7 @@ def main() -> int:
     load_s = time.perf_counter() - started
     size = default_path().stat().st_size
 
-    results: dict[str, dict[str, float | str]] = {}
+    results: dict[str, dict[str, float | str | None]] = {}
 
     def row(name: str, ms: float, baseline: str = "", base_ms: float | None = None,
             sub_ms: float | None = None) -> None:

@@ -6,6 +6,10 @@ forced-choice grammar with no rejection that waits for the end-of-speech
 timeout, versus the shipped recognizer (rejection + commit on stable partials).
 Audio is synthesized (tests/speech.py) and cached in --cache.
 
+Delays are from the end of the spoken command: "commit" is where in the audio
+the final was decided; "final out" is when it would come out if the audio
+arrived live, so the decoding time after the commit counts too.
+
     python scripts/bench_recognition.py [--quick] [--cache DIR] [--json-only]
 """
 

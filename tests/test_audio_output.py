@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes.util
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -127,3 +130,23 @@ def test_queued_speech_plays_back_to_back(speaker: SpeechOutput) -> None:
     assert speaker.busy_until_s() >= speaker.now_s() + 0.35
     assert finished.wait(2.0)
     assert times["b_start"] - times["a_end"] == pytest.approx(1 / rate, abs=1e-6)
+
+
+OPEN_MISSING_PCM = (
+    "import ctypes, ctypes.util\n"
+    "lib = ctypes.CDLL(ctypes.util.find_library('asound'))\n"
+    "QUIET\n"
+    "pcm = ctypes.c_void_p()\n"
+    "assert lib.snd_pcm_open(ctypes.byref(pcm), b'no_such_device', 0, 0) < 0\n"
+)
+
+
+@pytest.mark.skipif(ctypes.util.find_library("asound") is None, reason="no alsa-lib")
+def test_alsa_lib_notices_stay_off_the_screen() -> None:
+    """alsa-lib prints underruns and the like to the terminal unless told otherwise."""
+    def stderr_of(quiet: str) -> str:
+        return subprocess.run([sys.executable, "-c", OPEN_MISSING_PCM.replace("QUIET", quiet)],
+                              capture_output=True, text=True, check=True, timeout=30).stderr
+
+    assert "ALSA lib" in stderr_of("pass")  # what a user would see
+    assert stderr_of("import companion.audio.devices as d; d.import_sounddevice()") == ""

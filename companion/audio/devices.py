@@ -7,6 +7,9 @@ every audio module goes through :func:`import_sounddevice` so that becomes an
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
 from types import ModuleType
 from typing import Any
 
@@ -19,8 +22,44 @@ DEVICE_FIX = (
 )
 
 
+log = logging.getLogger(__name__)
+
+# alsa-lib prints its own notices ("ALSA lib pcm.c:...: underrun occurred") straight to
+# the terminal, in the middle of the session's words. An underrun while nothing is
+# playing is harmless (the decoder held the interpreter for a moment); they go to the
+# debug log instead. The handler must outlive every stream, so it is kept here.
+_ALSA_HANDLER_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                      ctypes.c_int, ctypes.c_char_p)
+
+
+def _alsa_notice(file: bytes | None, line: int, function: bytes | None, err: int,
+                 fmt: bytes | None) -> None:
+    log.debug("alsa-lib %s:%d %s: %s", (file or b"").decode(errors="replace"), line,
+              (function or b"").decode(errors="replace"), (fmt or b"").decode(errors="replace"))
+
+
+_alsa_handler = _ALSA_HANDLER_TYPE(_alsa_notice)
+_alsa_quiet = False
+
+
+def _quiet_alsa() -> None:
+    """Route alsa-lib's messages to the log (once; nothing to do without alsa-lib)."""
+    global _alsa_quiet
+    if _alsa_quiet:
+        return
+    _alsa_quiet = True
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return
+    try:
+        ctypes.CDLL(name).snd_lib_error_set_handler(_alsa_handler)
+    except (OSError, AttributeError) as exc:
+        log.debug("could not quiet alsa-lib: %s", exc)
+
+
 def import_sounddevice() -> ModuleType:
     """Return the ``sounddevice`` module, or raise AudioError saying how to get PortAudio."""
+    _quiet_alsa()
     try:
         import sounddevice
     except OSError as exc:  # raised by sounddevice when libportaudio is absent
