@@ -11,7 +11,7 @@ from companion.intents import Vocabulary
 from companion.listen import utterances
 from companion.recognition.base import Grammar
 from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
-from tests.speech import read_samples, recorded_speech, synth, tools_available
+from tests.speech import read_samples, recorded_speech, speech_bounds, synth, tools_available
 
 pytestmark = pytest.mark.skipif(not tools_available(), reason="needs espeak-ng, flite and sox")
 
@@ -185,3 +185,39 @@ def test_silence_gives_nothing(rec: PocketsphinxRecognizer) -> None:
     rec.set_grammar(Grammar(phrases=PHRASES))
     rec.reset()
     assert rec.accept(np.zeros(16000 * 3, np.int16)) == [] and rec.flush() == []
+
+
+def test_the_check_runs_in_the_end_silence_and_is_dropped_if_speech_follows(
+        rec: PocketsphinxRecognizer, audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed final is the one decoded ahead (no decoding after the commit), and a
+    pause inside a sentence that starts like a command does not commit that command."""
+    ahead: list = []
+    decode_ahead = PocketsphinxRecognizer._decode_ahead
+
+    def spy(self: PocketsphinxRecognizer, utt: object) -> None:
+        decode_ahead(self, utt)
+        ahead.append(utt.early)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(PocketsphinxRecognizer, "_decode_ahead", spy)
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.reset()
+    stop, rest = (speech_only(synth(text, "slt", audio_dir))
+                  for text in ("stop", "my sister called me yesterday evening"))
+    finals = [h for h in rec.accept(np.concatenate([stop, np.zeros(16000, np.int16)]))
+              if h.final]
+    assert [h.text for h in finals] == ["stop"] and ahead and finals[0] is ahead[-1]
+
+    ahead.clear()
+    rec.reset()
+    pause = np.zeros(int(0.25 * 16000), np.int16)  # 0.35 s would commit "stop"
+    finals = [h for h in rec.accept(np.concatenate([pause, stop, pause, rest,
+                                                    np.zeros(16000, np.int16)])) if h.final]
+    assert "stop" in [h.text for h in ahead], "the pause was long enough to decode it ahead"
+    assert "stop" not in [h.text for h in finals], finals
+
+
+def speech_only(wav: Path) -> np.ndarray:
+    """The synthesized words without the engine's silence around them."""
+    samples = read_samples(wav)
+    start, end = speech_bounds(samples)
+    return samples[int(start * 16000):int(end * 16000)]

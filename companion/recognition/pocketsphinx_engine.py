@@ -121,8 +121,7 @@ class _Utterance:
     frames: int = 0
     last_partial: str = ""
     stable_since: int = 0  # frame index where last_partial last changed
-    early: Hypothesis | None = None  # the final, decoded ahead during the end silence ...
-    early_frames: int = 0  # ... when the utterance had this many frames
+    early: Hypothesis | None = None  # the final, decoded ahead during the end silence
 
 
 class PocketsphinxRecognizer:
@@ -144,6 +143,9 @@ class PocketsphinxRecognizer:
         try:
             self._decoder = ps.Decoder(
                 hmm=f"{base}/en-us", dict=f"{base}/cmudict-en-us.dict", lm=None,
+                # No dither: the same audio always decodes the same, so a result
+                # decoded ahead matches the final decode and tests do not depend on
+                # what was decoded before (with it, bench results moved between runs).
                 loglevel="FATAL", dither=False,
                 # No second flat-lexicon pass: it cost 0.4-0.9 s at the end of a
                 # 15 s phrase and changed no command result on the bench.
