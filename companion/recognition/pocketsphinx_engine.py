@@ -69,7 +69,7 @@ DECODER_FPS = 100  # pocketsphinx feature frames per second
 # Rejection thresholds, measured with scripts/bench_recognition.py (see its report).
 MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
 MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
-MIN_PHONE_MARGIN = -32000.0  # grammar-minus-phone-loop acoustic score per frame
+MIN_PHONE_MARGIN = -36000.0  # grammar-minus-phone-loop acoustic score per frame
 VERIFY_SEARCH = "lmcheck"  # the language model with VERIFY_BEAMS, for the command check
 # Measured on the bench corpus: these halve the check's time (0.46 -> 0.19 s median
 # per command) with no new false activation; 1e-30 beams with maxhmmpf 3000 were
