@@ -95,7 +95,11 @@ class SpeechRenderer:
         self._cache = cache_dir if cache_dir is not None else paths.cache_dir() / "speech"
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tts")
         self._pyttsx3: Any = None  # owned by the pool's single thread
-        self._render_lock = threading.Lock()
+        # One lock per file, not one for all: a prompt needed now must not wait behind
+        # the background prerender of later ones (measured: the first prompt of a
+        # session played ~0.13 s late, after five renders it did not need).
+        self._render_locks: dict[Path, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
         self.voice = self._check_voice(voice) if voice else None
 
     # -- engine and voices -------------------------------------------------
@@ -159,10 +163,14 @@ class SpeechRenderer:
         """Samples (float32 mono) and sample rate for ``text``; cached renders return fast."""
         path = self.cache_path(text, rate_wpm)
         if not path.exists():
-            with self._render_lock:
+            with self._lock_for(path):
                 if not path.exists():
                     self._render_to(path, text, rate_wpm or self.rate_wpm)
         return trim_silence(*_read_wav(path))
+
+    def _lock_for(self, path: Path) -> threading.Lock:
+        with self._locks_guard:
+            return self._render_locks.setdefault(path, threading.Lock())
 
     def prerender(self, texts: Iterable[str], rate_wpm: int | None = None) -> None:
         """Render ``texts`` in the background so the next prompt is ready when needed."""

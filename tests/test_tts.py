@@ -105,3 +105,15 @@ def test_renders_start_on_the_first_sound_and_stop_soon_after_the_last(tmp_path:
     assert raw.size - samples.size > 0.3 * rate  # espeak-ng's silence really was cut
     silent = np.zeros(1000, np.float32)
     assert tts.trim_silence(silent, rate)[0].size == silent.size  # nothing to cut by
+
+
+@needs_espeak
+def test_a_prompt_needed_now_does_not_wait_for_the_prerender(tmp_path: Path) -> None:
+    renderer = SpeechRenderer(engine="espeak-ng", cache_dir=tmp_path, rate_wpm=145)
+    later = [f"{TEXT} This is prompt number {n} of the session." for n in range(10)]
+    renderer.prerender(later)
+    time.sleep(0.05)  # the prerender thread is rendering
+    samples, _ = renderer.render("Stay with me.")
+    assert samples.size
+    done = sum(renderer.cache_path(text).exists() for text in later)
+    assert done < len(later) // 2, f"waited for {done} renders it did not need"
