@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from companion.errors import ContentError
+from companion.normalize import words
 from companion.paths import config_dir
 
 if sys.version_info >= (3, 11):
@@ -87,3 +89,40 @@ def require_prompts(data: dict[str, Any], required: tuple[str, ...],
         raise ContentError(f"{source}: [prompts] is missing {', '.join(missing)}",
                            f"add them to your {source}, or delete it to use the built-in words")
     return prompts
+
+
+def strings(value: object) -> Iterator[str]:
+    """Every string in parsed TOML (table keys too): the words content is made of."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def packaged_words() -> set[str]:
+    """The words of the package's own content files (the shipped lexicon holds them)."""
+    found: set[str] = set()
+    for item in resources.files("companion.content").iterdir():
+        if item.name.endswith(".toml"):
+            data = parse_toml(item.read_text(encoding="utf-8"), f"companion/content/{item.name}")
+            found.update(w for text in strings(data) for w in words(text))
+    return found
+
+
+def user_words(user_dir: Path | None = None) -> set[str]:
+    """The words of the user's own content files (a recognizer with a limited
+    lexicon adds them, so a user's crisis pattern or phrasing can be heard)."""
+    found: set[str] = set()
+    folder = user_dir or config_dir()
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        try:
+            data = read_toml(path)
+        except ContentError:
+            continue  # reported where the file is loaded for its content
+        found.update(w for text in strings(data) for w in words(text))
+    return found

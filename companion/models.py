@@ -40,7 +40,7 @@ class CatalogEntry:
     name: str
     language: str
     url: str
-    size: int  # bytes of the zip; approximate unless sha256 is set
+    size: int  # bytes of the zip, approximate: only for the progress bar and disk hint
     sha256: str  # lowercase hex; "" means the download is not verified
     description: str
 

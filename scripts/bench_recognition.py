@@ -10,7 +10,14 @@ Delays are from the end of the spoken command: "commit" is where in the audio
 the final was decided; "final out" is when it would come out if the audio
 arrived live, so the decoding time after the commit counts too.
 
-    python scripts/bench_recognition.py [--quick] [--cache DIR] [--json-only]
+Dictation word error rate (free speech, as journal answers and crisis words are
+heard) is measured on the recorded LibriVox sentences of pocketsphinx-testdata
+(with their transcripts) and the synthesized non-command sentences.
+
+``--lexicon full`` runs everything with the whole 134,000-word CMU dictionary
+instead of the shipped lexicon (scripts/make_lexicon.py), to compare the two.
+
+    python scripts/bench_recognition.py [--quick] [--cache DIR] [--json-only] [--lexicon full]
 """
 
 from __future__ import annotations
@@ -24,14 +31,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from companion.intents import Vocabulary  # noqa: E402
+from companion.normalize import normalize  # noqa: E402
 from companion.recognition.base import Grammar  # noqa: E402
-from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
-from tests.speech import VARIANTS, read_samples, recorded_speech, speech_bounds, synth  # noqa: E402
+from companion.recognition.pocketsphinx_engine import LEXICON, PocketsphinxRecognizer  # noqa: E402
+from tests.speech import TESTDATA, VARIANTS, read_samples, recorded_speech, speech_bounds, synth  # noqa: E402
 
 VOICES = ("slt", "rms", "awb", "kal")
 NON_COMMANDS = (
@@ -70,11 +79,39 @@ def corpus(cache: Path, quick: bool) -> list[dict]:
     return items
 
 
-def run(config: str, items: list[dict]) -> list[dict]:
+def dictation_corpus(cache: Path, quick: bool) -> list[tuple[Path, str]]:
+    """(WAV, what was said) for the dictation word error rate."""
+    items = []
+    transcripts = TESTDATA / "librivox" / "transcription"
+    if transcripts.exists():
+        said = {}
+        for line in transcripts.read_text().splitlines():
+            text, _, name = line.rpartition(" (")
+            said[name.rstrip(")")] = normalize(text.replace("<s>", "").replace("</s>", ""))
+        items += [(wav, said[wav.stem.removeprefix("rec-")]) for wav in recorded_speech(cache)
+                  if wav.stem.removeprefix("rec-") in said]
+    for voice in VOICES[:2] if quick else VOICES:
+        items += [(synth(s, voice, cache), normalize(s)) for s in NON_COMMANDS]
+    return items
+
+
+def word_error_rate(lexicon: Path | None, items: list[tuple[Path, str]]) -> dict:
+    """Dictation word error rate over ``items`` (edit distance over reference words)."""
+    rec = PocketsphinxRecognizer(lexicon=lexicon)
+    errors = words = 0
+    for path, reference in items:
+        rec.reset()
+        heard = [h.text for h in rec.accept(read_samples(path)) + rec.flush() if h.final]
+        errors += Levenshtein.distance(reference.split(), " ".join(heard).split())
+        words += len(reference.split())
+    return {"dictation_wer": round(errors / max(words, 1), 3), "dictation_words": words}
+
+
+def run(config: str, items: list[dict], lexicon: Path | None = LEXICON) -> list[dict]:
     """Decode every item with one configuration; per item: intents heard, commit time, CPU."""
     vocab = Vocabulary.load(Path("/nonexistent"))
     naive = config == "baseline"
-    rec = PocketsphinxRecognizer(reject=not naive, fast_commit=not naive)
+    rec = PocketsphinxRecognizer(lexicon=lexicon, reject=not naive, fast_commit=not naive)
     rec.set_grammar(Grammar(phrases=vocab.all_phrases()))
     out = []
     for item in items:
@@ -140,11 +177,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small subset (about a minute)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench-speech")
     parser.add_argument("--json-only", action="store_true")
+    parser.add_argument("--lexicon", choices=("shipped", "full"), default="shipped",
+                        help="full: the whole CMU dictionary instead of the shipped lexicon")
     args = parser.parse_args()
     items = corpus(args.cache, args.quick)
+    lexicon = None if args.lexicon == "full" else LEXICON
     with ProcessPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(run, name, items) for name in ("shipped", "baseline")}
+        futures = {name: pool.submit(run, name, items, lexicon) for name in ("shipped", "baseline")}
         report = {name: summarize(f.result()) for name, f in futures.items()}
+    report["shipped"].update(word_error_rate(lexicon, dictation_corpus(args.cache, args.quick)))
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if args.json_only:
         return
@@ -157,6 +198,8 @@ def main() -> None:
     print(f"\n{'figure':28s} {'shipped':>10s} {'naive baseline':>15s}")
     for label, key in rows:
         print(f"{label:28s} {report['shipped'][key]!s:>10s} {report['baseline'][key]!s:>15s}")
+    print(f"{'dictation word error rate':28s} {report['shipped']['dictation_wer']!s:>10s}"
+          f" {'(same engine)':>15s}")
     for variant, acc in report["shipped"]["accuracy_by_variant"].items():
         base = report["baseline"]["accuracy_by_variant"][variant]
         print(f"  accuracy {variant:18s} {acc!s:>10s} {base!s:>15s}")

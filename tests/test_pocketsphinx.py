@@ -7,10 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from companion.content_files import packaged_words
 from companion.intents import Vocabulary
 from companion.listen import utterances
 from companion.recognition.base import Grammar
-from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
+from companion.recognition.engines import open_recognizer
+from companion.recognition.pocketsphinx_engine import (
+    LEXICON,
+    PocketsphinxRecognizer,
+    full_dictionary,
+)
 from tests.speech import read_samples, recorded_speech, speech_bounds, synth, tools_available
 
 pytestmark = pytest.mark.skipif(not tools_available(), reason="needs espeak-ng, flite and sox")
@@ -222,3 +228,40 @@ def speech_only(wav: Path) -> np.ndarray:
     samples = read_samples(wav)
     start, end = speech_bounds(samples)
     return samples[int(start * 16000):int(end * 16000)]
+
+
+def _entries(dictionary: Path) -> set[str]:
+    return {line.split()[0].split("(")[0]
+            for line in dictionary.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def test_the_lexicon_holds_every_word_of_the_shipped_content() -> None:
+    """After a content edit, scripts/make_lexicon.py must run again, or new words go unheard."""
+    missing = sorted(packaged_words() & _entries(full_dictionary()) - _entries(LEXICON))
+    assert not missing, f"run python scripts/make_lexicon.py (missing: {missing})"
+
+
+def test_a_users_own_words_outside_the_lexicon_are_heard(
+        audio_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phrasing with a rare word ("trombone" is not among the common 20,000) is
+    brought in from the full dictionary, and the language-model searches are rebuilt
+    so the command check and dictation hear it as itself (without that: "tron bone",
+    "tram bone"); so are the words of the user's own content files (a crisis pattern)."""
+    assert "trombone" not in _entries(LEXICON) and "kumquat" not in _entries(LEXICON)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "commands.toml").write_text('[intents.stop]\nphrases = ["trombone"]\n')
+    (tmp_path / "config" / "safety.toml").write_text('[variants]\nkill = ["kumquat"]\n')
+    monkeypatch.setenv("COMPANION_HOME", str(tmp_path))
+    vocab = Vocabulary.load(tmp_path / "config")
+    rec = open_recognizer("pocketsphinx")
+    rec.set_grammar(Grammar(phrases=vocab.all_phrases()))
+    said = np.concatenate([read_samples(synth("trombone", "rms", audio_dir)),
+                           np.zeros(16000, np.int16)])
+    finals = [h for h in rec.accept(said) + rec.flush() if h.final]
+    assert [(h.text, h.overheard) for h in finals] == [("trombone", "trombone")]
+    assert vocab.match_spoken(finals[0].text) == "stop"
+    rec.set_grammar(Grammar(dictation=True))
+    said = np.concatenate([read_samples(synth("i play the trombone", "rms", audio_dir)),
+                           np.zeros(16000, np.int16)])
+    assert "trombone" in " ".join(h.text for h in rec.accept(said) + rec.flush() if h.final)
+    assert rec._decoder.lookup_word("kumquat")  # type: ignore[attr-defined]

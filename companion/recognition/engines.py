@@ -8,6 +8,7 @@ one-line hint on how to get the better Vosk model.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +51,11 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
     except ImportError as err:
         raise EngineError(f"pocketsphinx is not installed ({err})",
                           "pip install pocketsphinx (bash scripts/setup.sh does it)") from err
-    recognizer: Recognizer = (PocketsphinxRecognizer() if on_late_failure is None else
-                              LoadOnFirstUse(PocketsphinxRecognizer, on_late_failure))
+    from companion.content_files import user_words
+
+    load = partial(PocketsphinxRecognizer, extra_words=user_words())
+    recognizer: Recognizer = (load() if on_late_failure is None else
+                              LoadOnFirstUse(load, on_late_failure, PocketsphinxRecognizer.name))
     if engine == "auto" and announce is not None:
         announce(VOSK_HINT)
     return recognizer
@@ -69,8 +73,8 @@ class LoadOnFirstUse:
     """
 
     def __init__(self, factory: Callable[[], Recognizer],
-                 on_failure: Callable[[EngineError], None]) -> None:
-        self.name = getattr(factory, "name", "recognizer")
+                 on_failure: Callable[[EngineError], None], name: str = "recognizer") -> None:
+        self.name = name
         self._factory = factory
         self._on_failure = on_failure
         self._inner: Recognizer | None = None

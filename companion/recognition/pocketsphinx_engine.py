@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -47,6 +49,10 @@ from companion.errors import EngineError
 from companion.normalize import normalize
 from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
 
+# The dictionary loaded: the 20,000 words the language model finds most likely plus
+# the shipped content's words (scripts/make_lexicon.py). With all 134,000 CMU words
+# the two search trees and the dictionary took ~75 MB more and 0.35 s longer to load.
+LEXICON = Path(__file__).with_name("en-us-common.dict")
 FRAME = 480  # samples per VAD frame (30 ms)
 FRAME_S = FRAME / SAMPLE_RATE_HZ
 PREROLL_FRAMES = 10  # audio kept before speech onset (0.3 s)
@@ -86,6 +92,18 @@ _LOG_BASE = math.log(1.0001)  # pocketsphinx reports scores as 1.0001 ** raw
 def _raw(value: float) -> float:
     """Back from pocketsphinx's exponentiated score to its log-domain integer scale."""
     return math.log(max(value, 1e-300)) / _LOG_BASE
+
+
+def model_path() -> Path:
+    """The US-English model that ships in the pocketsphinx wheel."""
+    import pocketsphinx as ps
+
+    return Path(ps.get_model_path()) / "en-us"
+
+
+def full_dictionary() -> Path:
+    """The whole CMU pronouncing dictionary, where words missing from the lexicon come from."""
+    return model_path() / "cmudict-en-us.dict"
 
 
 def _clean_words(text: str) -> list[str]:
@@ -129,20 +147,27 @@ class PocketsphinxRecognizer:
 
     name = "pocketsphinx"
 
-    def __init__(self, model_dir: str | None = None, *, reject: bool = True,
-                 fast_commit: bool = True) -> None:
-        """Load the model. ``reject``/``fast_commit`` off give the naive baseline of the bench."""
+    def __init__(self, *, lexicon: Path | None = LEXICON, extra_words: Iterable[str] = (),
+                 reject: bool = True, fast_commit: bool = True) -> None:
+        """Load the model with ``lexicon`` (None: the full CMU dictionary).
+
+        ``extra_words`` (a user's own content) are added from the full dictionary
+        so they can be heard. ``reject``/``fast_commit`` off give the bench's naive
+        baseline.
+        """
         self._reject = reject
         self._fast_commit = fast_commit
+        self._limited = lexicon is not None
+        self._looked_up: set[str] = set()  # words already searched for in the full dictionary
         try:
             import pocketsphinx as ps
         except ImportError as err:
             raise EngineError(f"pocketsphinx is not installed ({err})",
                               "pip install pocketsphinx") from err
-        base = model_dir or f"{ps.get_model_path()}/en-us"
+        base = model_path()
         try:
             self._decoder = ps.Decoder(
-                hmm=f"{base}/en-us", dict=f"{base}/cmudict-en-us.dict", lm=None,
+                hmm=f"{base}/en-us", dict=str(lexicon or full_dictionary()), lm=None,
                 # No dither: the same audio always decodes the same, so a result
                 # decoded ahead matches the final decode and tests do not depend on
                 # what was decoded before (with it, bench results moved between runs).
@@ -154,6 +179,7 @@ class PocketsphinxRecognizer:
             self._decoder.add_lm_file("lm", f"{base}/en-us.lm.bin")
             self._add_verify_search()
             self._decoder.add_allphone_file("phone", f"{base}/en-us-phone.lm.bin")
+            self._add_words(extra_words)
         except (RuntimeError, ValueError, OSError) as err:
             raise EngineError(f"pocketsphinx could not load its model from {base} ({err})",
                               "reinstall it: pip install --force-reinstall pocketsphinx") from err
@@ -190,6 +216,28 @@ class PocketsphinxRecognizer:
         finally:
             for key, value in saved.items():
                 config[key] = value
+
+    def _add_words(self, wanted: Iterable[str]) -> None:
+        """Bring words the lexicon lacks in from the full CMU dictionary.
+
+        The language-model searches are rebuilt so they can hear them too (~0.1 s,
+        only when a grammar or a user's content brings words that are new).
+        """
+        missing = {w for w in wanted if w not in self._looked_up
+                   and not self._decoder.lookup_word(w)}
+        self._looked_up |= missing
+        if not missing or not self._limited:
+            return
+        added = False
+        with full_dictionary().open(encoding="utf-8") as lines:
+            for line in lines:
+                entry, _, phones = line.strip().partition(" ")
+                if entry.split("(")[0] in missing:
+                    self._decoder.add_word(entry, phones.strip(), False)
+                    added = True
+        if added:
+            self._decoder.add_lm("lm", self._decoder.get_lm("lm"))
+            self._add_verify_search()
 
     # -- protocol -----------------------------------------------------------------
     def set_grammar(self, grammar: Grammar) -> None:
@@ -233,6 +281,8 @@ class PocketsphinxRecognizer:
         """Make ``grammar`` current: build and register the JSGF search for its phrases."""
         self._pending = None
         self._grammar = grammar
+        self._add_words(w for text in (*grammar.phrases, *grammar.hints, *grammar.parts)
+                        for w in normalize(text).split())
         usable = [p for p in dict.fromkeys(normalize(p) for p in grammar.phrases)
                   if p and all(self._decoder.lookup_word(w) for w in p.split())]
         self._phrases = frozenset(usable)
