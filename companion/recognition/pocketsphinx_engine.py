@@ -507,7 +507,7 @@ class PocketsphinxRecognizer:
                 n_frames: int) -> tuple[str, float | None, str]:
         """Reject a grammar result that free decoding or the phone loop contradicts.
 
-        Returns (command or "", confidence, what free decoding heard when rejected).
+        Returns (command or "", confidence, what free decoding heard).
         """
         audio = np.concatenate(utt.audio).tobytes()
         if text not in self._phrases:
