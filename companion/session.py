@@ -92,6 +92,9 @@ class Session:
         return summary
 
 
+TEXT_NOTE = "Text mode: type your answers; type 'help' to see what you can say."
+
+
 def build_session(args: argparse.Namespace, flow_class: type[Flow],
                   load_content: ContentLoader, vocabulary: Vocabulary | None = None,
                   runtime_class: type[Runtime] = Runtime,
@@ -105,19 +108,27 @@ def build_session(args: argparse.Namespace, flow_class: type[Flow],
     screen = Screen()
     vocabulary = vocabulary or Vocabulary.load()
     prompts, content_extra = load_content()
+    store = StoreAdapter(screen)
+    return assemble_session(
+        args, screen, store, prompts, {**content_extra, **(extra or {})}, vocabulary,
+        lambda ctx, shell: runtime_class(flow_class(ctx), shell), store.first_run(), TEXT_NOTE)
+
+
+def assemble_session(args: argparse.Namespace, screen: Screen, store: StoreAdapter,
+                     prompts: dict[str, str], extra: dict[str, Any], vocabulary: Vocabulary,
+                     make_runtime: Callable[[Context, Shell], Runtime], first_run: bool,
+                     text_note: str) -> Session:
+    """The part every session shares: settings, safety, context, shell, and voice or text."""
     settings = load_settings()
     safety = open_safety(getattr(args, "region", None), settings)
-    store = StoreAdapter(screen)
     rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
     args.voice = args.voice or settings.get("voice") or None
-    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, store.first_run(),
-                  {**content_extra, **(extra or {})})
-    flow = flow_class(ctx)
+    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, first_run, extra)
     shell = Shell(vocabulary=vocabulary, screen=screen, store=store)
-    runtime = runtime_class(flow, shell)
+    runtime = make_runtime(ctx, shell)
     closers: list[Any] = []
     if args.text:
-        screen.note("Text mode: type your answers; type 'help' to see what you can say.")
+        screen.note(text_note)
     else:
         _open_voice(args, shell, runtime, closers, rate)
     return Session(runtime, store, closers)

@@ -9,24 +9,20 @@ uses it too, to keep answers the person chose to keep.
 from __future__ import annotations
 
 import argparse
-import time
 from typing import Any, cast
 
 from companion import effects as fx
 from companion import events as ev
-from companion.core.flow import Context, Flow
+from companion.core.flow import Flow
 from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry, carry_out
 from companion.journal.flow import JournalFlow, journal_vocabulary, load_journal_content
 from companion.journal.repo import Journal
 from companion.runtime import Runtime, Shell
 from companion.screen import Screen
 from companion.session import (
-    DEFAULT_RATE_WPM,
     Session,
     StoreAdapter,
-    _open_voice,
-    load_settings,
-    open_safety,
+    assemble_session,
 )
 from companion.store import Store
 
@@ -88,17 +84,8 @@ def build_journal_session(args: argparse.Namespace) -> Session:
     screen = Screen()
     store = Store.open()  # fails now, clearly, rather than after the person has talked
     prompts, extra = load_journal_content()
-    vocabulary = journal_vocabulary(extra["commands"])
-    settings = load_settings()
-    safety = open_safety(getattr(args, "region", None), settings)
-    rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
-    args.voice = args.voice or settings.get("voice") or None
-    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, False, extra)
-    shell = Shell(vocabulary=vocabulary, screen=screen, store=_OpenStore(screen, store))
-    runtime = JournalRuntime(JournalFlow(ctx), shell, Journal(store))
-    closers: list[Any] = []
-    if args.text:
-        screen.note("Text mode: type your answers; 'skip' leaves a part out, 'help' lists more.")
-    else:
-        _open_voice(args, shell, runtime, closers, rate)
-    return Session(runtime, _OpenStore(screen, store), closers)
+    return assemble_session(
+        args, screen, _OpenStore(screen, store), prompts, extra,
+        journal_vocabulary(extra["commands"]),
+        lambda ctx, shell: JournalRuntime(JournalFlow(ctx), shell, Journal(store)),
+        False, "Text mode: type your answers; 'skip' leaves a part out, 'help' lists more.")
