@@ -19,7 +19,13 @@ of speech, instead of the shipped rejection + commit on stable partials.
   - CPU while listening: process CPU time over 10 s of silence, in % of a core;
   - peak RSS: the process's VmHWM at the end.
 
-    python scripts/bench.py [--quick] [--trials N] [--skip-recognition]
+The virtual microphone is digitally silent between commands, which no real
+microphone is; the VAD then holds on to a word's fading tail longer than over
+a room's noise. ``--mic-floor-dbfs -55`` plays a steady white-noise floor at
+that level into the microphone throughout (commands included), to measure
+the live figures under that condition too.
+
+    python scripts/bench.py [--quick] [--trials N] [--skip-recognition] [--mic-floor-dbfs D]
 """
 
 from __future__ import annotations
@@ -69,8 +75,12 @@ NAIVE_LAUNCHER = (
 class Probe:
     """A duplex stream: plays clips into the virtual mic, records the virtual speaker."""
 
-    def __init__(self, source: str, minutes: float = 15.0) -> None:
+    def __init__(self, source: str, minutes: float = 15.0,
+                 floor_dbfs: float | None = None) -> None:
         import sounddevice as sd
+
+        self._floor = None if floor_dbfs is None else 32768 * 10 ** (floor_dbfs / 20)
+        self._noise = np.random.default_rng(0)
 
         os.environ.update(zip(PROBE_ROUTING, ("micfeed", source), strict=True))
         sd._terminate()
@@ -89,6 +99,8 @@ class Probe:
         end = min(self.frames + frames, self.recorded.size)
         self.recorded[self.frames:end] = indata[: end - self.frames, 0]
         outdata.fill(0)
+        if self._floor is not None:
+            outdata[:, 0] = self._noise.normal(0, self._floor, frames).astype(np.int16)
         if self._playing is None and not self._clips.empty():
             clip, done, started = self._clips.get_nowait()
             started.append(self.frames)
@@ -96,7 +108,8 @@ class Probe:
         if self._playing is not None:
             clip, pos, done = self._playing
             chunk = clip[pos:pos + frames]
-            outdata[: chunk.size, 0] = chunk
+            mixed = outdata[: chunk.size, 0].astype(np.int32) + chunk
+            outdata[: chunk.size, 0] = np.clip(mixed, -32768, 32767)
             pos += chunk.size
             self._playing = None if pos >= clip.size else (clip, pos, done)
             if pos >= clip.size:
@@ -213,11 +226,11 @@ def companion_env(server: PulseServer, home: str) -> dict[str, str]:
 
 
 def live(config: str, trials: int, spoken: dict[str, tuple[np.ndarray, float]], overhead_s: float,
-         cpu_window_s: float, session_s: float = 0.0) -> dict:
+         cpu_window_s: float, session_s: float = 0.0, floor_dbfs: float | None = None) -> dict:
     """One run of the real CLI on fresh virtual devices; the live figures for ``config``."""
     with PulseServer() as server, tempfile.TemporaryDirectory(prefix="bench-home-") as home:
         env = companion_env(server, home)
-        probe = Probe("speaker.monitor")
+        probe = Probe("speaker.monitor", floor_dbfs=floor_dbfs)
         companion = None
         try:
             launched = probe.frame_now()
@@ -324,6 +337,8 @@ def main() -> int:
     parser.add_argument("--configs", default="shipped,naive",
                         help="which live configurations to run (comma-separated)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench-speech")
+    parser.add_argument("--mic-floor-dbfs", type=float, default=None,
+                        help="a steady white-noise floor in the microphone at this level")
     args = parser.parse_args()
     if not PulseServer.available():
         print("needs pulseaudio and pulseaudio-utils (bash scripts/setup.sh test)", file=sys.stderr)
@@ -341,7 +356,8 @@ def main() -> int:
     for config in args.configs.split(","):
         report[config].update(live(config, trials, spoken, overhead,
                                    cpu_window_s=5.0 if args.quick else 10.0,
-                                   session_s=args.session_minutes * 60))
+                                   session_s=args.session_minutes * 60,
+                                   floor_dbfs=args.mic_floor_dbfs))
     print(json.dumps({"targets": TARGETS, **report}, indent=2, ensure_ascii=False))
     print()
     print(table(report))
