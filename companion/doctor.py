@@ -49,9 +49,9 @@ def _speech() -> str:
 def _audio() -> str:
     from companion.audio.devices import check_audio
 
-    problems = check_audio()
-    if problems:
-        raise CompanionError(problems[0], "; ".join(problems[1:]) or "see `companion devices`")
+    problem = check_audio()
+    if problem is not None:
+        raise problem
     return "input and output devices found"
 
 

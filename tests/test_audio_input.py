@@ -143,7 +143,7 @@ def test_devices_listed_and_usable(pulse: PulseServer) -> None:
     assert any(r["default_input"] and r["inputs"] > 0 for r in rows)
     assert any(r["default_output"] and r["outputs"] > 0 for r in rows)
     assert {"index", "name", "inputs", "outputs", "default_rate"} <= set(rows[0])
-    assert devices.check_audio() == []
+    assert devices.check_audio() is None
     with pytest.raises(AudioError):
         devices.resolve_device("no such device anywhere", "input")
 
@@ -160,4 +160,17 @@ def test_missing_portaudio_becomes_audio_error(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(AudioError) as info:
         devices.import_sounddevice()
     assert "libportaudio2" in info.value.fix
-    assert "PortAudio" in devices.check_audio()[0]
+    problem = devices.check_audio()
+    assert problem is not None and "PortAudio" in problem.message
+    assert "libportaudio2" in problem.fix
+
+
+def test_every_missing_device_is_named_once_with_one_fix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with no sound devices at all: doctor says so in one line, then the fix."""
+    monkeypatch.setattr(devices, "list_devices", lambda: [])
+    problem = devices.check_audio()
+    assert problem is not None
+    assert problem.message == ("no microphone (input device) found; "
+                               "no speaker (output device) found")
+    assert problem.fix == devices.DEVICE_FIX

@@ -109,22 +109,22 @@ def _safe_default(sd: ModuleType, kind: str) -> int:
     return int(info["index"]) if isinstance(info, dict) else -1
 
 
-def check_audio() -> list[str]:
-    """Problems that stop voice mode, each with its fix; empty when audio looks usable."""
+def check_audio() -> AudioError | None:
+    """What stops voice mode (every missing part in one message, with the fix), or None."""
     try:
         rows = list_devices()
     except AudioError as exc:
-        return [str(exc)]
+        return exc
     problems = []
     if not any(row["inputs"] > 0 for row in rows):
-        problems.append(f"no microphone (input device) found\n  fix: {DEVICE_FIX}")
+        problems.append("no microphone (input device) found")
     elif not any(row["default_input"] for row in rows):
-        problems.append(f"no default microphone is set\n  fix: {DEVICE_FIX}")
+        problems.append("no default microphone is set")
     if not any(row["outputs"] > 0 for row in rows):
-        problems.append(f"no speaker (output device) found\n  fix: {DEVICE_FIX}")
+        problems.append("no speaker (output device) found")
     elif not any(row["default_output"] for row in rows):
-        problems.append(f"no default speaker is set\n  fix: {DEVICE_FIX}")
-    return problems
+        problems.append("no default speaker is set")
+    return AudioError("; ".join(problems), DEVICE_FIX) if problems else None
 
 
 def resolve_device(device: int | str | None, kind: str) -> int | str | None:
