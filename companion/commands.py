@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from companion.errors import CompanionError
+from companion.errors import AudioError, CompanionError
 
 
 def cmd_ground(args: argparse.Namespace) -> int:
@@ -80,12 +80,15 @@ def cmd_devices(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from companion.audio.devices import list_devices
+    from companion.audio.devices import DEVICE_FIX, list_devices
 
+    rows = list_devices()
+    if not rows:
+        raise AudioError("no audio devices found", DEVICE_FIX)
     table = Table(box=None, pad_edge=False)
     for column in ("index", "name", "in", "out", "rate", "default"):
         table.add_column(column)
-    for dev in list_devices():
+    for dev in rows:
         default = " ".join(k for k in ("input", "output") if dev.get(f"default_{k}"))
         table.add_row(str(dev["index"]), dev["name"], str(dev["inputs"]), str(dev["outputs"]),
                       f"{dev['default_rate']:.0f}", default)

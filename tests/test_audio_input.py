@@ -174,3 +174,13 @@ def test_every_missing_device_is_named_once_with_one_fix(
     assert problem.message == ("no microphone (input device) found; "
                                "no speaker (output device) found")
     assert problem.fix == devices.DEVICE_FIX
+
+
+def test_devices_with_nothing_to_list_says_so_with_the_fix(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from companion.cli import main
+
+    monkeypatch.setattr(devices, "list_devices", lambda: [])
+    assert main(["devices"]) != 0
+    err = capsys.readouterr().err
+    assert "no audio devices found" in err and devices.DEVICE_FIX in err
