@@ -84,21 +84,38 @@ def write_samples(path: Path, samples: np.ndarray) -> Path:
     return path
 
 
-def _add_noise(path: Path, snr_db: float, tmp: Path) -> None:
-    """Mix deterministic pink noise (sox -R synth pinknoise) into ``path`` at ``snr_db``."""
-    speech = read_samples(path).astype(np.float64)
-    seconds = len(speech) / RATE + 0.1
+def pink_noise(n_samples: int, tmp: Path) -> np.ndarray:
+    """Deterministic pink noise (sox -R synth pinknoise), float samples."""
     noise_path = tmp.with_suffix(".noise.wav")
     _run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(noise_path),
-          "synth", f"{seconds:.3f}", "pinknoise", "vol", "0.3"])
-    noise = read_samples(noise_path).astype(np.float64)[: len(speech)]
+          "synth", f"{n_samples / RATE + 0.1:.3f}", "pinknoise", "vol", "0.3"])
+    noise = read_samples(noise_path).astype(np.float64)[:n_samples]
     noise_path.unlink()
+    return noise
+
+
+def _mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``speech + noise``, the noise scaled to ``snr_db`` under the speech's active part."""
+    speech = speech.astype(np.float64)
     active = speech[np.abs(speech) > 0.02 * np.abs(speech).max()]
     p_speech = float(np.mean(active**2)) if active.size else 1.0
     p_noise = float(np.mean(noise**2)) or 1.0
-    noise *= np.sqrt(p_speech / (p_noise * 10 ** (snr_db / 10)))
-    mixed = np.clip(speech + noise, -32768, 32767).astype(np.int16)
-    write_samples(path, mixed)
+    scaled = noise * np.sqrt(p_speech / (p_noise * 10 ** (snr_db / 10)))
+    return np.clip(speech + scaled, -32768, 32767).astype(np.int16)
+
+
+def _add_noise(path: Path, snr_db: float, tmp: Path) -> None:
+    """Mix pink noise into ``path`` at ``snr_db`` (over the file only: 0.5 s either side)."""
+    speech = read_samples(path)
+    write_samples(path, _mix_at_snr(speech, pink_noise(len(speech), tmp), snr_db))
+
+
+def in_steady_noise(wav: Path, snr_db: float, lead_s: float, tail_s: float) -> np.ndarray:
+    """``wav``'s speech with ``lead_s`` before and ``tail_s`` after, all in steady pink
+    noise, as in a room with a fan: the noise is there before and after the words."""
+    speech = np.concatenate([np.zeros(int(lead_s * RATE), np.int16), read_samples(wav),
+                             np.zeros(int(tail_s * RATE), np.int16)])
+    return _mix_at_snr(speech, pink_noise(len(speech), wav.with_suffix(".steady")), snr_db)
 
 
 def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:

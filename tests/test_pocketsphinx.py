@@ -19,7 +19,14 @@ from companion.recognition.pocketsphinx_engine import (
     PocketsphinxRecognizer,
     full_dictionary,
 )
-from tests.speech import read_samples, recorded_speech, speech_bounds, synth, tools_available
+from tests.speech import (
+    in_steady_noise,
+    read_samples,
+    recorded_speech,
+    speech_bounds,
+    synth,
+    tools_available,
+)
 
 pytestmark = pytest.mark.skipif(not tools_available(), reason="needs espeak-ng, flite and sox")
 
@@ -68,7 +75,7 @@ def test_every_phrasing_is_recognized(rec: PocketsphinxRecognizer, audio_dir: Pa
 
 @pytest.mark.parametrize("variant", [
     pytest.param("noise", marks=pytest.mark.xfail(
-        reason="known limit: 15 dB pink noise drops pocketsphinx to ~1/3 (see the bench)",
+        reason="known limit: 15 dB pink noise drops pocketsphinx to ~0.57 (see the bench)",
         strict=False)),
     "fast", "slow"])
 def test_phrasings_survive_variants(rec: PocketsphinxRecognizer, audio_dir: Path,
@@ -78,6 +85,35 @@ def test_phrasings_survive_variants(rec: PocketsphinxRecognizer, audio_dir: Path
         [u["intent"] for u in commands(rec, synth(p, "awb", audio_dir, variant))]
         == [VOCAB.match_spoken(p)] for p in subset)
     assert right >= len(subset) - 2
+
+
+def test_commands_in_a_steadily_noisy_room_end_on_time(audio_dir: Path) -> None:
+    """With a fan-like pink noise 15 dB under the voice before, during and after the
+    words, every command's utterance ends within a second of the speech, and most are
+    heard. Without the noise floor the VAD took the noise for speech: nothing ended
+    until the 12 s limit."""
+    rec = PocketsphinxRecognizer()
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    lead, tail = 2.0, 3.0
+    said = [("stop", "rms"), ("slow down", "rms"), ("say that again", "awb"),
+            ("i am ready", "slt")]
+    late, heard = [], []
+    for phrase, voice in said:
+        wav = synth(phrase, voice, audio_dir)
+        speech_end = lead + speech_bounds(read_samples(wav))[1]
+        samples = in_steady_noise(wav, 15.0, lead, tail)
+        rec.reset()
+        ended_at, intents = None, []
+        for i in range(0, samples.size, 320):
+            for hyp in rec.accept(samples[i:i + 320]):
+                if hyp.final and (i + 320) / 16000 > speech_end - 0.3:  # this speech's final
+                    ended_at = ended_at or (i + 320) / 16000
+                    intents += [VOCAB.match_spoken(hyp.text)] if hyp.text else []
+        if ended_at is None or ended_at - speech_end > 1.0:
+            late.append((phrase, voice, ended_at))
+        heard.append(intents == [VOCAB.match_spoken(phrase)])
+    assert not late, late
+    assert sum(heard) >= 3, heard  # measured: 3 of 4 (the bench has the whole picture)
 
 
 @pytest.mark.parametrize("voice", ["awb", "rms", "slt"])

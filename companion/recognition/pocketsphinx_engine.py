@@ -4,7 +4,9 @@ Why it is built this way:
 
 * **Segmentation first.** A cheap WebRTC-style VAD (``pocketsphinx.Vad``) runs on
   every 30 ms frame; the decoder only sees speech (plus a short pre-roll), so a
-  silent room costs almost no CPU.
+  silent room costs almost no CPU. A frame near the room's steady noise floor
+  counts as silence whatever the VAD says (``noise_floor``): in a noisy room
+  the VAD alone never let an utterance end.
 * **Commands need rejection.** A forced-choice grammar maps every sound to some
   command. Each utterance that the grammar decodes as a complete phrase is
   checked twice more on the same audio: free decoding with the general English
@@ -51,6 +53,7 @@ from rapidfuzz import fuzz
 from companion.errors import EngineError
 from companion.normalize import normalize
 from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
+from companion.recognition.noise_floor import NoiseFloor
 
 # The dictionary loaded: the 20,000 words the language model finds most likely plus
 # the shipped content's words (scripts/make_lexicon.py). With all 134,000 CMU words
@@ -184,6 +187,7 @@ class PocketsphinxRecognizer:
             raise EngineError(f"pocketsphinx could not load its model from {base} ({err})",
                               "reinstall it: pip install --force-reinstall pocketsphinx") from err
         self._vad = ps.Vad(ps.Vad.MEDIUM_STRICT, SAMPLE_RATE_HZ, FRAME_S)
+        self._floor = NoiseFloor()  # kept across resets: it is the room's, not the utterance's
         self._grammar = Grammar(dictation=True)
         self._pending: Grammar | None = None
         self._phrases: frozenset[str] = frozenset()
@@ -333,7 +337,9 @@ class PocketsphinxRecognizer:
         return self._search_name if self._command_mode else "lm"
 
     def _frame(self, frame: np.ndarray) -> list[Hypothesis]:
-        speech = bool(self._vad.is_speech(frame.tobytes()))
+        # Both are asked every frame, so the floor keeps following the room.
+        voiced = bool(self._vad.is_speech(frame.tobytes()))
+        speech = self._floor.over(frame) and voiced
         self._samples += FRAME
         self._recent.append(speech)
         if self._utt is None:
