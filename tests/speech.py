@@ -84,7 +84,7 @@ def write_samples(path: Path, samples: np.ndarray) -> Path:
     return path
 
 
-def pink_noise(n_samples: int, tmp: Path) -> np.ndarray:
+def _pink_noise(n_samples: int, tmp: Path) -> np.ndarray:
     """Deterministic pink noise (sox -R synth pinknoise), float samples."""
     noise_path = tmp.with_suffix(".noise.wav")
     _run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(noise_path),
@@ -107,7 +107,7 @@ def _mix_at_snr(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndar
 def _add_noise(path: Path, snr_db: float, tmp: Path) -> None:
     """Mix pink noise into ``path`` at ``snr_db`` (over the file only: 0.5 s either side)."""
     speech = read_samples(path)
-    write_samples(path, _mix_at_snr(speech, pink_noise(len(speech), tmp), snr_db))
+    write_samples(path, _mix_at_snr(speech, _pink_noise(len(speech), tmp), snr_db))
 
 
 def in_steady_noise(wav: Path, snr_db: float, lead_s: float, tail_s: float) -> np.ndarray:
@@ -115,7 +115,7 @@ def in_steady_noise(wav: Path, snr_db: float, lead_s: float, tail_s: float) -> n
     noise, as in a room with a fan: the noise is there before and after the words."""
     speech = np.concatenate([np.zeros(int(lead_s * RATE), np.int16), read_samples(wav),
                              np.zeros(int(tail_s * RATE), np.int16)])
-    return _mix_at_snr(speech, pink_noise(len(speech), wav.with_suffix(".steady")), snr_db)
+    return _mix_at_snr(speech, _pink_noise(len(speech), wav.with_suffix(".steady")), snr_db)
 
 
 def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:
