@@ -29,6 +29,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -184,30 +185,29 @@ def run(config: str, items: list[dict], lexicon: Path | None = LEXICON) -> list[
 def summarize(results: list[dict]) -> dict:
     cmds = [r for r in results if r["intent"] is not None]
     nons = [r for r in results if r["intent"] is None]
+
     def right(r: dict) -> bool:
         return r["heard"] == [r["intent"]] and not r["late"]
+
+    def fired(r: dict) -> bool:
+        return bool(r["heard"])
+
+    def share(rows: list[dict], test: Callable[[dict], bool], key: str) -> dict[str, float]:
+        """The share of ``rows`` passing ``test``, per value of ``key``."""
+        return {value: round(sum(map(test, group)) / len(group), 3)
+                for value in sorted({r[key] for r in rows})
+                for group in [[r for r in rows if r[key] == value]]}
 
     correct = [r for r in cmds if right(r)]
     delays = sorted(r["commit"] - r["end"] for r in correct if r["commit"] is not None)
     replies = sorted(r["reply"] - r["end"] for r in correct if r["reply"] is not None)
-    by_variant = {}
-    for variant in sorted({r["kind"] for r in cmds}):
-        group = [r for r in cmds if r["kind"] == variant]
-        by_variant[variant] = round(sum(map(right, group)) / len(group), 3)
-    by_voice = {}
-    for voice in sorted({r["voice"] for r in cmds}):
-        group = [r for r in cmds if r["voice"] == voice]
-        by_voice[voice] = round(sum(map(right, group)) / len(group), 3)
-    false_by_kind = {kind: round(sum(bool(r["heard"]) for r in nons if r["kind"] == kind)
-                                 / sum(1 for r in nons if r["kind"] == kind), 3)
-                     for kind in sorted({r["kind"] for r in nons})}
     return {
-        "accuracy_by_voice": by_voice,
+        "accuracy_by_voice": share(cmds, right, "voice"),
         "command_accuracy": round(len(correct) / max(len(cmds), 1), 3),
-        "accuracy_by_variant": by_variant,
-        "false_activations": round(sum(bool(r["heard"]) for r in nons) / max(len(nons), 1), 3),
-        "false_activations_by_kind": false_by_kind,
-        "false_activation_items": sorted({Path(r["path"]).name for r in nons if r["heard"]}),
+        "accuracy_by_variant": share(cmds, right, "kind"),
+        "false_activations": round(sum(map(fired, nons)) / max(len(nons), 1), 3),
+        "false_activations_by_kind": share(nons, fired, "kind"),
+        "false_activation_items": sorted({Path(r["path"]).name for r in nons if fired(r)}),
         "real_time_factor": round(sum(r["cpu"] for r in results)
                                   / sum(r["audio_s"] for r in results), 3),
         "commit_delay_median_s": round(delays[len(delays) // 2], 3) if delays else None,
