@@ -32,11 +32,11 @@ VOICES: dict[str, list[str]] = {
     "slt": ["flite", "-voice", "slt"],
     "rms": ["flite", "-voice", "rms"],
     "awb": ["flite", "-voice", "awb"],
-    "kal": ["flite", "-voice", "kal"],
+    "kal": ["flite", "-voice", "kal"],  # an 8 kHz voice: speech stops at 4 kHz
     "espeak-ko": ["espeak-ng", "-v", "ko", "-s", "140"],
 }
 ENGLISH_VOICES = ("espeak-us", "espeak-gb", "espeak-m3", "espeak-f2", "slt", "rms", "awb", "kal")
-VARIANTS = ("clean", "noise", "fast", "slow", "reverb")
+VARIANTS = ("clean", "noise", "fast", "slow", "reverb", "phone")
 
 _VARIANT_EFFECTS: dict[str, list[str]] = {
     "clean": [],
@@ -44,6 +44,9 @@ _VARIANT_EFFECTS: dict[str, list[str]] = {
     "fast": ["tempo", "-s", "1.25"],
     "slow": ["tempo", "-s", "0.8"],
     "reverb": ["reverb", "40", "50", "60"],
+    # A microphone sampled at 8 kHz, as a Bluetooth headset's hands-free profile is:
+    # nothing above 4 kHz once it is brought back to 16 kHz.
+    "phone": ["rate", "8000"],
 }
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rapidfuzz.distance import Levenshtein
 
 from companion.content_files import packaged_words
 from companion.intents import Vocabulary
 from companion.listen import utterances
+from companion.normalize import normalize
 from companion.recognition.base import Grammar
 from companion.recognition.engines import open_recognizer
 from companion.recognition.pocketsphinx_engine import (
@@ -165,6 +167,25 @@ def test_dictation_returns_the_words(rec: PocketsphinxRecognizer, audio_dir: Pat
     assert heard[0]["intent"] is None
 
 
+def test_a_headset_sampled_at_8_khz_is_made_out_and_its_words_come_through(
+        audio_dir: Path) -> None:
+    """A Bluetooth headset's hands-free profile samples at 8 kHz: nothing above 4 kHz.
+    A fresh recognizer makes that out within the first sentence and widens what the
+    decoder is given (``bandwidth``). Measured on these sentences: 2 of 114 words wrong,
+    17 without the widening."""
+    rec = PocketsphinxRecognizer()  # fresh: nothing judged yet
+    rec.set_grammar(Grammar(dictation=True))
+    errors = words = 0
+    for voice in ("rms", "awb"):
+        for sentence in NON_COMMANDS:
+            said = normalize(sentence).split()
+            samples = read_samples(synth(sentence, voice, audio_dir, "phone"))
+            heard = " ".join(h.text for h in rec.accept(samples) + rec.flush() if h.final)
+            errors += Levenshtein.distance(said, heard.split())
+            words += len(said)
+    assert errors / words <= 0.08, errors / words
+
+
 FEELINGS = ("anxious", "sad", "angry", "lonely", "hurt", "scared", "calm", "and",
             "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -189,14 +210,16 @@ def test_hints_read_short_answers_and_keep_own_words(audio_dir: Path, voice: str
 
 def test_times_are_on_the_stream_clock(audio_dir: Path) -> None:
     rec = PocketsphinxRecognizer()  # a fresh stream clock
-    samples = read_samples(synth("stop", "awb", audio_dir))
+    samples = read_samples(synth("pause", "awb", audio_dir))
+    start, end = (2.0 + t for t in speech_bounds(samples))  # after 2 s of leading silence
     lead = np.zeros(16000 * 2, np.int16)
     rec.set_grammar(Grammar(phrases=PHRASES))
     rec.reset()
     heard = list(utterances(rec, np.concatenate([lead, samples]), VOCAB))
-    assert [u["intent"] for u in heard] == ["stop"]
-    # awb's "stop" starts ~0.78 s into its file, after 2 s of leading silence.
-    assert 2.4 <= heard[0]["start"] <= 3.0 and heard[0]["start"] < heard[0]["end"] <= 3.6
+    assert [u["intent"] for u in heard] == ["pause"]
+    # Word times come from decoder frames (10 ms), the speech span from sample levels.
+    assert abs(heard[0]["start"] - start) <= 0.15 and abs(heard[0]["end"] - end) <= 0.15, (
+        heard[0], start, end)
 
 
 def test_fast_commit_fires_before_the_silence_timeout(audio_dir: Path) -> None:

@@ -52,6 +52,7 @@ from rapidfuzz import fuzz
 
 from companion.errors import EngineError
 from companion.normalize import normalize
+from companion.recognition.bandwidth import BandWatch, decoder_view
 from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
 from companion.recognition.noise_floor import NoiseFloor
 
@@ -140,10 +141,16 @@ class _Utterance:
     frames: int = 0
     last_partial: str = ""
     stable_since: int = 0  # frame index where last_partial last changed
+    narrow: bool = False  # the decoder is given the telephone-band view (``bandwidth``)
     early: Hypothesis | None = None  # the final, decoded ahead during the end silence
     # After the decode ahead, the decoder rests (its utterance ended) and frames are
     # only kept; more speech restarts it on the whole utterance so far.
     parked: bool = False
+
+
+def _view_bytes(utt: _Utterance) -> bytes:
+    """The whole utterance as the decoder is given it, for decoding it again."""
+    return b"".join(decoder_view(frame, utt.narrow).tobytes() for frame in utt.audio)
 
 
 class PocketsphinxRecognizer:
@@ -188,6 +195,7 @@ class PocketsphinxRecognizer:
                               "reinstall it: pip install --force-reinstall pocketsphinx") from err
         self._vad = ps.Vad(ps.Vad.MEDIUM_STRICT, SAMPLE_RATE_HZ, FRAME_S)
         self._floor = NoiseFloor()  # kept across resets: it is the room's, not the utterance's
+        self._band = BandWatch()  # ... and this the microphone's
         self._grammar = Grammar(dictation=True)
         self._pending: Grammar | None = None
         self._phrases: frozenset[str] = frozenset()
@@ -341,6 +349,8 @@ class PocketsphinxRecognizer:
         voiced = bool(self._vad.is_speech(frame.tobytes()))
         speech = self._floor.over(frame) and voiced
         self._samples += FRAME
+        if speech:
+            self._band.take(frame)
         self._recent.append(speech)
         if self._utt is None:
             self._preroll.append(frame)
@@ -353,11 +363,16 @@ class PocketsphinxRecognizer:
         utt.trailing_silence = 0 if speech else utt.trailing_silence + 1
         if speech:
             utt.early = None  # more speech: what was decoded ahead is out of date
+        if utt.narrow != self._band.narrow:  # the microphone's band was just made out:
+            utt.narrow = self._band.narrow  # stream the utterance so far again in the new view
+            if not utt.parked:
+                self._decoder.end_utt()
+                utt.parked = True
         if utt.parked and utt.early is None:
             self._restart(utt.audio)  # this frame included
             utt.parked = False
         elif not utt.parked:
-            self._decoder.process_raw(frame.tobytes(), False, False)
+            self._decoder.process_raw(decoder_view(frame, utt.narrow).tobytes(), False, False)
         silence_s = utt.trailing_silence * FRAME_S
         end_s, max_s = ((PHRASE_END_SILENCE_S, PHRASE_MAX_UTTERANCE_S) if self._phrase_mode
                         else (END_SILENCE_S, MAX_UTTERANCE_S))
@@ -391,7 +406,7 @@ class PocketsphinxRecognizer:
         frames = list(self._preroll)
         self._preroll.clear()
         start = self._samples - FRAME * len(frames)
-        self._utt = _Utterance(start_sample=start, audio=frames)
+        self._utt = _Utterance(start_sample=start, audio=frames, narrow=self._band.narrow)
         self._restart(frames)
         self._utt.frames = 0
 
@@ -401,10 +416,11 @@ class PocketsphinxRecognizer:
         Frame by frame: one big streaming ``process_raw`` overruns the decoder's
         feature buffer (seen here: a segfault after a 7 s utterance was fed at once).
         """
+        narrow = self._utt is not None and self._utt.narrow
         self._decoder.activate_search(self._search())
         self._decoder.start_utt()
         for frame in frames:
-            self._decoder.process_raw(frame.tobytes(), False, False)
+            self._decoder.process_raw(decoder_view(frame, narrow).tobytes(), False, False)
 
     def _utt_start_s(self) -> float:
         return self._utt.start_sample / SAMPLE_RATE_HZ if self._utt else 0.0
@@ -462,7 +478,7 @@ class PocketsphinxRecognizer:
             if all(set(words) <= heard for words in self._parts):
                 parts_said = tuple(self._part_index)  # the grammar could only confirm it
             else:
-                said, _ = self._rerun(self._search_name, np.concatenate(utt.audio).tobytes())
+                said, _ = self._rerun(self._search_name, _view_bytes(utt))
                 parts_said = self._found_parts(_clean_words(said))
         elif self._hint_search and text and not set(text.split()) <= self._hints:
             hinted = self._hinted(text, segs, utt, n_frames)
@@ -493,7 +509,7 @@ class PocketsphinxRecognizer:
                 n_frames: int) -> tuple[str, tuple[Word, ...]] | None:
         """The hint loop's reading of the utterance, when it fits the audio about as well."""
         free_score = _acoustic(segs)
-        said, hint_score = self._rerun(self._hint_search, np.concatenate(utt.audio).tobytes())
+        said, hint_score = self._rerun(self._hint_search, _view_bytes(utt))
         margin = (hint_score - free_score) / n_frames
         # Free decoding that already sounds like the hinted reading ("stayed in",
         # "stayed") earns more acoustic slack than one that doesn't.
@@ -515,7 +531,7 @@ class PocketsphinxRecognizer:
 
         Returns (command or "", confidence, what free decoding heard).
         """
-        audio = np.concatenate(utt.audio).tobytes()
+        audio = _view_bytes(utt)
         if text not in self._phrases:
             free_text, _ = self._rerun("lm", audio)
             return "", None, " ".join(_clean_words(free_text))
