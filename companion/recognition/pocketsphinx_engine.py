@@ -7,6 +7,9 @@ Why it is built this way:
   silent room costs almost no CPU. A frame near the room's steady noise floor
   counts as silence whatever the VAD says (``noise_floor``): in a noisy room
   the VAD alone never let an utterance end.
+* **What the decoder hears** is the microphone's audio over a faint fixed noise
+  floor, widened to full band when the microphone records only the telephone
+  band (``bandwidth``); the VAD and the noise floor work on the audio as it came.
 * **Commands need rejection.** A forced-choice grammar maps every sound to some
   command. Each utterance that the grammar decodes as a complete phrase is
   checked twice more on the same audio: free decoding with the general English
