@@ -186,6 +186,32 @@ def test_a_headset_sampled_at_8_khz_is_made_out_and_its_words_come_through(
     assert errors / words <= 0.08, errors / words
 
 
+def test_once_the_band_is_made_out_every_decode_gets_the_widened_view(
+        audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streaming, restarting after a decode ahead, and the checks all decode the same
+    widened audio (kal is an 8 kHz voice)."""
+    import companion.recognition.pocketsphinx_engine as engine
+
+    views: list[bool] = []
+    real_view = engine.decoder_view
+
+    def spy(frame: np.ndarray, narrow: bool) -> np.ndarray:
+        views.append(narrow)
+        return real_view(frame, narrow)
+
+    monkeypatch.setattr(engine, "decoder_view", spy)
+    rec = PocketsphinxRecognizer()
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    rec.accept(read_samples(synth("i want to leave", "kal", audio_dir)))  # made out here
+    rec.flush()
+    views.clear()
+    for phrase in ("keep going", "say that again", "i need a break", "stop", "help"):
+        rec.reset()
+        rec.accept(read_samples(synth(phrase, "kal", audio_dir)))
+        rec.flush()
+    assert views and all(views), f"{views.count(False)} of {len(views)} frames not widened"
+
+
 FEELINGS = ("anxious", "sad", "angry", "lonely", "hurt", "scared", "calm", "and",
             "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 

@@ -372,7 +372,7 @@ class PocketsphinxRecognizer:
                 self._decoder.end_utt()
                 utt.parked = True
         if utt.parked and utt.early is None:
-            self._restart(utt.audio)  # this frame included
+            self._restart(utt)  # this frame included
             utt.parked = False
         elif not utt.parked:
             self._decoder.process_raw(decoder_view(frame, utt.narrow).tobytes(), False, False)
@@ -410,20 +410,18 @@ class PocketsphinxRecognizer:
         self._preroll.clear()
         start = self._samples - FRAME * len(frames)
         self._utt = _Utterance(start_sample=start, audio=frames, narrow=self._band.narrow)
-        self._restart(frames)
-        self._utt.frames = 0
+        self._restart(self._utt)
 
-    def _restart(self, frames: list[np.ndarray]) -> None:
-        """Start the current search on a new utterance and stream ``frames`` into it.
+    def _restart(self, utt: _Utterance) -> None:
+        """Start the current search on a new utterance and stream ``utt``'s audio into it.
 
         Frame by frame: one big streaming ``process_raw`` overruns the decoder's
         feature buffer (seen here: a segfault after a 7 s utterance was fed at once).
         """
-        narrow = self._utt is not None and self._utt.narrow
         self._decoder.activate_search(self._search())
         self._decoder.start_utt()
-        for frame in frames:
-            self._decoder.process_raw(decoder_view(frame, narrow).tobytes(), False, False)
+        for frame in utt.audio:
+            self._decoder.process_raw(decoder_view(frame, utt.narrow).tobytes(), False, False)
 
     def _utt_start_s(self) -> float:
         return self._utt.start_sample / SAMPLE_RATE_HZ if self._utt else 0.0
@@ -443,7 +441,7 @@ class PocketsphinxRecognizer:
             final = early
         else:
             if utt.parked:
-                self._restart(utt.audio)
+                self._restart(utt)
             final = self._decode(utt)
         if self._pending is not None:
             self._install(self._pending)
