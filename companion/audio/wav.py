@@ -51,7 +51,8 @@ def read_wav(path: str | Path) -> np.ndarray:
             channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
             frames = w.readframes(w.getnframes())
     except (wave.Error, EOFError) as err:
-        raise AudioError(f"{path} is not a readable PCM WAV file ({err})", _fix(path)) from err
+        why = str(err) or "it ends before its header does"  # (EOFError: empty or cut short)
+        raise AudioError(f"{path} is not a readable PCM WAV file ({why})", _fix(path)) from err
     except OSError as err:
         raise AudioError(f"cannot read {path}: {err.strerror or err}",
                          "check the file's permissions") from err
