@@ -60,7 +60,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         mic.start()
         try:
             records = listen_source(mic, recognizer, vocabulary, dictation=args.dictation,
-                                    seconds=args.seconds)
+                                    seconds=args.seconds, on_note=_stderr_line)
             for record in records:
                 print(json.dumps(record), flush=True)
         finally:

@@ -12,7 +12,7 @@ yields a record whose ``intent`` is None unless it is exactly a command.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,7 +20,18 @@ import numpy as np
 
 from companion.audio.wav import read_wav
 from companion.intents import Vocabulary
-from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Recognizer
+from companion.recognition.base import (
+    SAMPLE_RATE_HZ,
+    Grammar,
+    Hypothesis,
+    InputLevels,
+    MeasuresInput,
+    Recognizer,
+)
+
+# What a person checking their microphone is told, and when.
+NOISY_DBFS = -50.0  # a steady noise over this is worth knowing about (a quiet room: -60 or less)
+QUIET_SPEECH_DBFS = -40.0  # speech under this is faint (close speech: about -25)
 
 
 class AudioSource(Protocol):
@@ -72,16 +83,36 @@ def listen_file(
     return utterances(recognizer, samples, vocabulary)
 
 
+def input_notes(levels: InputLevels) -> dict[str, str]:
+    """What is worth telling about the microphone's sound, by kind, with what to do."""
+    notes = {}
+    if levels.telephone_band:
+        notes["band"] = ("the microphone sends only the telephone band (nothing above 4 kHz), "
+                         "as a Bluetooth headset in hands-free mode does; it is widened for "
+                         "recognition, but a wired or built-in microphone hears better")
+    if levels.noise_dbfs is not None and levels.noise_dbfs > NOISY_DBFS:
+        notes["noise"] = (f"steady background noise at about {levels.noise_dbfs:.0f} dBFS is "
+                          "being filtered out; a quieter spot or a closer microphone hears "
+                          "better")
+    if levels.speech_dbfs is not None and levels.speech_dbfs < QUIET_SPEECH_DBFS:
+        notes["quiet"] = (f"speech arrives faint (about {levels.speech_dbfs:.0f} dBFS); move "
+                          "closer or raise the microphone's input volume")
+    return notes
+
+
 def listen_source(
     source: AudioSource, recognizer: Recognizer, vocabulary: Vocabulary,
     dictation: bool = False, seconds: float | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """``companion listen --live``: the microphone instead of a file, until Ctrl-C or ``seconds``.
 
     Times are seconds since listening started (the recognizer's stream clock).
+    ``on_note`` is told each kind of :func:`input_notes` once, as soon as it is made out.
     """
     recognizer.set_grammar(Grammar(phrases=vocabulary.all_phrases(), dictation=dictation))
     recognizer.reset()
+    told: set[str] = set()
     deadline = None if seconds is None else time.monotonic() + seconds
     while deadline is None or time.monotonic() < deadline:
         block = source.read(0.1)
@@ -90,6 +121,11 @@ def listen_source(
         for hyp in recognizer.accept(block):
             if hyp.final and hyp.text:
                 yield _record(hyp, vocabulary)
+        if on_note is not None and isinstance(recognizer, MeasuresInput):
+            for kind, note in input_notes(recognizer.input_levels()).items():
+                if kind not in told:
+                    told.add(kind)
+                    on_note(note)
     for hyp in recognizer.flush():
         if hyp.final and hyp.text:
             yield _record(hyp, vocabulary)

@@ -55,15 +55,15 @@ def test_listen_from_an_unreadable_wav_says_so_in_one_line(tmp_path: Path, conte
     assert "()" not in done.stderr  # a reason is always given
 
 
-@pytest.mark.audio
-@pytest.mark.slow
-def test_listen_live_hears_commands_played_into_the_microphone(
-        pulse: PulseServer, companion_home: Path, tmp_path: Path) -> None:
-    spoken = [synth(s, "awb", tmp_path) for s in ("keep going", "my sister called me", "stop")]
-    env = {**os.environ, **pulse.env, "COMPANION_HOME": str(companion_home)}
+def listen_live(pulse: PulseServer, home: Path, spoken: list[Path], seconds: float
+                ) -> tuple[list[dict], str]:
+    """Run `companion listen --live` for ``seconds`` while ``spoken`` is played into the
+    virtual microphone; (its JSON records, its stderr)."""
+    env = {**os.environ, **pulse.env, "COMPANION_HOME": str(home)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "companion", "listen", "--live", "--engine", "pocketsphinx",
-         "--seconds", "12"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+         "--seconds", str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env)
     try:
         deadline = time.monotonic() + 15
         while not pulse.pactl("list", "short", "source-outputs"):  # the mic is not open yet
@@ -79,6 +79,26 @@ def test_listen_live_hears_commands_played_into_the_microphone(
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err
-    heard = records(out)
+    return records(out), err
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_listen_live_hears_commands_played_into_the_microphone(
+        pulse: PulseServer, companion_home: Path, tmp_path: Path) -> None:
+    spoken = [synth(s, "awb", tmp_path) for s in ("keep going", "my sister called me", "stop")]
+    heard, err = listen_live(pulse, companion_home, spoken, seconds=12)
     assert [r["intent"] for r in heard] == ["resume", "stop"], (heard, err)
     assert heard[0]["start"] < heard[0]["end"] < heard[1]["start"] < heard[1]["end"] < 12
+    assert "telephone band" not in err and "faint" not in err, err  # a good microphone
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_listen_live_says_once_when_the_microphone_sends_only_the_telephone_band(
+        pulse: PulseServer, companion_home: Path, tmp_path: Path) -> None:
+    """As a Bluetooth headset in hands-free mode would: the voice sampled at 8 kHz."""
+    spoken = [synth(s, "rms", tmp_path, "phone") for s in ("i need a break", "help")]
+    heard, err = listen_live(pulse, companion_home, spoken, seconds=8)
+    assert err.count("telephone band") == 1, err
+    assert [r["intent"] for r in heard] == ["break", "help"], (heard, err)

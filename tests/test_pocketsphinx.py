@@ -119,6 +119,30 @@ def test_commands_in_a_steadily_noisy_room_end_on_time(audio_dir: Path) -> None:
     assert sum(heard) >= 3, heard  # measured: 3 of 4 (the bench has the whole picture)
 
 
+def test_the_microphone_s_band_noise_and_speech_level_are_measured(audio_dir: Path) -> None:
+    """What `listen --live` tells a person checking their microphone comes from here."""
+    clean = read_samples(synth("i need a break", "rms", audio_dir))
+    cases = {
+        "clean": clean,
+        "phone": read_samples(synth("i need a break", "rms", audio_dir, "phone")),
+        "fan": in_steady_noise(synth("i need a break", "rms", audio_dir), 15.0, 2.0, 2.0),
+        "far": (clean * 0.01).astype(np.int16),
+    }
+    levels = {}
+    for name, samples in cases.items():
+        rec = PocketsphinxRecognizer()
+        assert rec.input_levels().speech_dbfs is None  # nothing heard yet
+        rec.accept(samples)
+        levels[name] = rec.input_levels()
+    assert [n for n, lv in levels.items() if lv.telephone_band] == ["phone"]
+    assert levels["fan"].noise_dbfs is not None and levels["fan"].noise_dbfs > -45
+    assert all(lv.noise_dbfs is not None and lv.noise_dbfs < -80
+               for n, lv in levels.items() if n != "fan")
+    speech = {n: lv.speech_dbfs for n, lv in levels.items()}
+    assert speech["far"] is not None and speech["clean"] is not None
+    assert speech["clean"] > -30 and speech["far"] < -50, speech  # 40 dB apart as played
+
+
 def test_a_steady_noise_is_taken_out_so_commands_are_heard_and_sentences_still_are_not(
         audio_dir: Path) -> None:
     """15 dB fan-like noise running on from one utterance to the next, as in a room.

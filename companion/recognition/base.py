@@ -9,7 +9,7 @@ One recognizer instance serves one thread: engines are not thread-safe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -81,3 +81,20 @@ class Recognizer(Protocol):
 
     def reset(self) -> None:
         """Drop any audio in progress (after the companion spoke, for example)."""
+
+
+@dataclass(frozen=True)
+class InputLevels:
+    """What a recognizer has measured of its input, for a person checking their microphone."""
+
+    telephone_band: bool  # speech carries nothing above 4 kHz (an 8 kHz headset or line)
+    noise_dbfs: float | None  # the room's steady noise level (None: not measured yet)
+    speech_dbfs: float | None  # the usual level of recent speech (None: too little heard)
+
+
+@runtime_checkable
+class MeasuresInput(Protocol):
+    """A recognizer that can report :class:`InputLevels` (pocketsphinx does; Vosk doesn't)."""
+
+    def input_levels(self) -> InputLevels:
+        """The levels measured so far."""

@@ -31,8 +31,11 @@ MARGIN_DB = 7.0
 HANGOVER_FRAMES = 4
 
 
+FULL_SCALE_DB = float(20.0 * np.log10(32768.0))  # level_db of a full-scale square wave
+
+
 def level_db(frame: np.ndarray) -> float:
-    """Mean power of an int16 frame, in dB (digital silence: 0)."""
+    """Mean power of an int16 frame, in dB (digital silence: 0; dBFS: minus FULL_SCALE_DB)."""
     x = frame.astype(np.float64)
     return float(10.0 * np.log10(np.mean(x * x) + 1.0))
 
@@ -46,11 +49,17 @@ class NoiseFloor:
         self._margin_db = margin_db
         self._hangover = hangover
         self._since_loud = hangover + 1
+        self.last_db = 0.0  # the level of the last frame taken in
+
+    @property
+    def floor_db(self) -> float | None:
+        """The floor now: the quietest recent frame (None before a full window)."""
+        return min(self._levels) if len(self._levels) == self._levels.maxlen else None
 
     def over(self, frame: np.ndarray) -> bool:
         """Take in ``frame``; True when it (or one of the few before it) stands clearly
         over the recent floor."""
-        level = level_db(frame)
+        level = self.last_db = level_db(frame)
         self._levels.append(level)
         loud = level > min(self._levels) + self._margin_db
         self._since_loud = 0 if loud else self._since_loud + 1

@@ -57,9 +57,15 @@ from rapidfuzz import fuzz
 from companion.errors import EngineError
 from companion.normalize import normalize
 from companion.recognition.bandwidth import BandWatch, decoder_view
-from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
+from companion.recognition.base import (
+    SAMPLE_RATE_HZ,
+    Grammar,
+    Hypothesis,
+    InputLevels,
+    Word,
+)
 from companion.recognition.denoise import HOP, Denoiser
-from companion.recognition.noise_floor import NoiseFloor
+from companion.recognition.noise_floor import FULL_SCALE_DB, NoiseFloor
 
 # The dictionary loaded: the 20,000 words the language model finds most likely plus
 # the shipped content's words (scripts/make_lexicon.py). With all 134,000 CMU words
@@ -82,6 +88,7 @@ PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end t
 PHRASE_MAX_UTTERANCE_S = 60.0
 PHRASE_FAST_SILENCE_S = 0.3  # ... unless the phrase's last words were just heard
 PARTIAL_EVERY = 4  # frames between partial-hypothesis checks (120 ms)
+LEVEL_FRAMES, MIN_LEVEL_FRAMES = 100, 10  # speech frames the reported speech level is over
 DECODER_FPS = 100  # pocketsphinx feature frames per second
 
 # Rejection thresholds, measured with scripts/bench_recognition.py (see its report).
@@ -208,6 +215,7 @@ class PocketsphinxRecognizer:
         self._floor = NoiseFloor()  # kept across resets: it is the room's, not the utterance's
         self._band = BandWatch()  # ... and this the microphone's
         self._denoiser = Denoiser()  # ... and this the room's again
+        self._speech_db: deque[float] = deque(maxlen=LEVEL_FRAMES)  # recent speech frames
         self._grammar = Grammar(dictation=True)
         self._pending: Grammar | None = None
         self._phrases: frozenset[str] = frozenset()
@@ -282,6 +290,16 @@ class PocketsphinxRecognizer:
         self._recent.clear()
         if self._pending is not None:
             self._install(self._pending)
+
+    def input_levels(self) -> InputLevels:
+        """Band, room noise and speech level as measured so far (``listen --live``)."""
+        floor = self._floor.floor_db
+        speech = (float(np.median(self._speech_db)) if len(self._speech_db) >= MIN_LEVEL_FRAMES
+                  else None)
+        return InputLevels(
+            telephone_band=self._band.narrow,
+            noise_dbfs=None if floor is None else round(floor - FULL_SCALE_DB, 1),
+            speech_dbfs=None if speech is None else round(speech - FULL_SCALE_DB, 1))
 
     # -- internals ----------------------------------------------------------------
     def _install(self, grammar: Grammar) -> None:
@@ -363,6 +381,7 @@ class PocketsphinxRecognizer:
         self._samples += FRAME
         if speech:
             self._band.take(frame)
+            self._speech_db.append(self._floor.last_db)
         # (from here on, half a frame behind; the noise is learnt between utterances)
         frame = self._denoiser.clean(frame, learn=self._utt is None)
         self._recent.append(speech)
