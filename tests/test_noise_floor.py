@@ -47,3 +47,22 @@ def test_a_quiet_room_leaves_soft_speech_to_the_vad() -> None:
     for _ in range(WINDOW_FRAMES):
         floor.over(np.zeros(FRAME, np.int16))
     assert floor.over(tone(100))  # soft speech is far over digital silence
+
+
+def test_a_word_has_fallen_away_once_it_is_near_the_floor_or_far_under_its_peak() -> None:
+    """No hangover here: the pause after the words is counted from where they end."""
+    rng = np.random.default_rng(3)
+    quiet_room, noisy_room = NoiseFloor(), NoiseFloor()
+    for _ in range(WINDOW_FRAMES):
+        quiet_room.over(noise(rng, 3))
+        noisy_room.over(noise(rng, 300))
+    for room in (quiet_room, noisy_room):
+        room.over(tone(10000))
+        peak = room.last_db
+        assert not room.fallen_away(peak)
+        room.over(tone(1000))  # 20 dB under the peak, over both floors: still the word
+        assert not room.fallen_away(peak)
+    quiet_room.over(tone(100))  # 40 dB under the peak, though far over the quiet floor
+    assert quiet_room.fallen_away(peak)
+    noisy_room.over(noise(rng, 300))  # only the noise again
+    assert noisy_room.fallen_away(peak)

@@ -300,19 +300,23 @@ def test_times_are_on_the_stream_clock(audio_dir: Path) -> None:
         heard[0], start, end)
 
 
-def test_fast_commit_fires_before_the_silence_timeout(audio_dir: Path) -> None:
-    rec = PocketsphinxRecognizer()
-    samples = read_samples(synth("next", "awb", audio_dir))
-    rec.set_grammar(Grammar(phrases=PHRASES))
-    rec.reset()
-    committed_at = None
-    for i in range(0, samples.size, 320):
-        if any(h.final and h.text for h in rec.accept(samples[i:i + 320])):
-            committed_at = (i + 320) / 16000
-            break
-    assert committed_at is not None
-    speech_end = 1.5  # awb "next" ends ~1.45 s into the file (0.5 s pad after)
-    assert committed_at - speech_end < 0.45
+def test_fast_commit_comes_about_0_3_s_after_the_words(audio_dir: Path) -> None:
+    """Long before the 0.6 s end-of-speech timeout: the pause is counted from where the
+    word's sound fell away. Measured: 0.29-0.34 s (median 0.30; 0.33-0.36, median 0.34,
+    when it was counted from where the VAD let go)."""
+    delays = []
+    for voice in ("awb", "rms", "slt"):
+        rec = PocketsphinxRecognizer()
+        samples = read_samples(synth("next", voice, audio_dir))
+        rec.set_grammar(Grammar(phrases=PHRASES))
+        committed_at = None
+        for i in range(0, samples.size, 320):
+            if any(h.final and h.text for h in rec.accept(samples[i:i + 320])):
+                committed_at = (i + 320) / 16000
+                break
+        assert committed_at is not None, voice
+        delays.append(committed_at - speech_bounds(samples)[1])
+    assert max(delays) < 0.45 and sorted(delays)[1] < 0.32, delays
 
 
 def test_reset_drops_audio_in_progress(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
@@ -354,7 +358,7 @@ def test_the_check_runs_in_the_end_silence_and_is_dropped_if_speech_follows(
 
     stop, rest = (speech_only(synth(text, "slt", audio_dir))
                   for text in ("stop", "my sister called me yesterday evening"))
-    pause = np.zeros(int(0.25 * 16000), np.int16)  # 0.35 s would commit "stop"
+    pause = np.zeros(int(0.25 * 16000), np.int16)  # 0.33 s would commit "stop"
     finals = [h for h in fresh().accept(np.concatenate([pause, stop, np.zeros(16000, np.int16)]))
               if h.final]
     assert [h.text for h in finals] == ["stop"] and ahead and finals[0] is ahead[-1]

@@ -26,6 +26,9 @@ WINDOW_FRAMES = 50  # frames the floor is the minimum of (1.5 s of 30 ms frames)
 # under it, so noise alone passes 7 dB over the minimum in well under 1% of frames;
 # the vowels of a command 15 dB over that noise stand 13-19 dB over its mean.
 MARGIN_DB = 7.0
+# A frame this far under the loudest of the words before it has fallen away from them
+# (the speech end the bench measures, 3% of the peak amplitude, is 30 dB under it).
+FALL_DB = 35.0
 # Frames after a loud one that still count as voice: the weak end of a word ("next",
 # "stop") is often under the noise, and without it a command was judged on "ne".
 HANGOVER_FRAMES = 4
@@ -55,6 +58,16 @@ class NoiseFloor:
     def floor_db(self) -> float | None:
         """The floor now: the quietest recent frame (None before a full window)."""
         return min(self._levels) if len(self._levels) == self._levels.maxlen else None
+
+    def fallen_away(self, peak_db: float) -> bool:
+        """Whether the last frame is quiet by its level alone: near the floor, or
+        ``FALL_DB`` under ``peak_db`` (the loudest frame of the words before it).
+
+        Why: the VAD holds on to speech ~0.2 s after the words end (its hangover, and
+        a tail it still calls voice), so a pause counted from it starts late.
+        """
+        floor = min(self._levels) if self._levels else 0.0
+        return self.last_db < max(peak_db - FALL_DB, floor + self._margin_db)
 
     def over(self, frame: np.ndarray) -> bool:
         """Take in ``frame``; True when it (or one of the few before it) stands clearly

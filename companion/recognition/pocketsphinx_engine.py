@@ -27,12 +27,18 @@ Why it is built this way:
   A big garbage-word loop inside the JSGF grammar was measured first and was
   ~100x slower than real time in pocketsphinx's FSG search, so it was dropped.
 * **Fast endpointing.** In command mode the final is committed as soon as the
-  partial is a complete phrase that stayed the same through ~200 ms of trailing
-  silence, instead of waiting for the full end-of-speech timeout. The checks
-  (~0.13 s of decoding) run *during* that silence, as soon as the partial is a
-  complete phrase: the result is kept and committed if no speech follows, and
-  thrown away (the decoder restarts on the utterance so far) if it does, so the
-  reply does not wait for them.
+  partial is a complete phrase followed by 0.3 s of quiet, instead of waiting
+  for the full end-of-speech timeout. The quiet is counted from where the
+  words' sound fell away (near the noise floor, or 35 dB under their peak),
+  not from where the VAD let go: its hangover held on ~0.2 s longer, so a
+  commit came ~0.42 s after the words (now ~0.32 s on the bench). A pause
+  inside a sentence that starts like a command ("stop ... my sister called")
+  commits it only from ~0.3 s on (measured on three voices: 0.28-0.33 s;
+  with the VAD's count one voice's "stop" committed even after 0.2 s). The
+  checks (~0.13 s of decoding) run *during* that quiet, as soon as the
+  partial is a complete phrase: the result is kept and committed if no speech
+  follows, and thrown away (the decoder restarts on the utterance so far) if
+  it does, so the reply does not wait for them.
 * **Phrase mode** (rehearsal): the utterance streams through the language
   model (what was really said, with word times), and at its end is decoded
   again with a grammar of the phrase's parts, each optional and in order
@@ -76,11 +82,17 @@ FRAME_S = FRAME / SAMPLE_RATE_HZ
 PREROLL_FRAMES = 10  # audio kept before speech onset (0.3 s)
 ONSET_FRAMES = 3  # speech frames in the last 5 that open an utterance
 END_SILENCE_S = 0.6  # trailing silence that ends an utterance (the slow, "final" path)
-FAST_SILENCE_S = 0.21  # trailing silence after which a stable complete phrase is committed
-EARLY_SILENCE_S = 0.06  # trailing silence after which a complete phrase is decoded ahead
+# Command mode counts the pause after the words from where their sound fell away
+# (``NoiseFloor.fallen_away``), not from where the VAD let go (~0.2 s later).
+COMMIT_QUIET_S = 0.3  # a complete phrase is committed after this much quiet ...
+STABLE_S = 0.18  # ... once unchanged this long
+# Quiet after which a complete phrase is decoded ahead: late enough to have heard a
+# weak last sound (at 0.06 s awb's "pause" came out unsure, was decoded again at the
+# commit and placed 0.2 s early), early enough to be done by it (the check: ~0.1 s).
+EARLY_QUIET_S = 0.12
 EARLY_MAX_S = 3.0  # ... in utterances up to this long (longer ones are rarely commands)
 # An accepted command decoded ahead is kept only when the check was clear: it has not
-# heard the last frames (a weak final consonant the VAD calls silence), and on the
+# heard the last frames (a weak final consonant already counted as quiet), and on the
 # bench a borderline pass (2 extra words) turned into a rejection with them.
 EARLY_SURE = 0.34
 MAX_UTTERANCE_S = 12.0
@@ -155,7 +167,9 @@ class _Utterance:
 
     start_sample: int
     audio: list[np.ndarray]
-    trailing_silence: int = 0
+    trailing_silence: int = 0  # frames since the VAD last heard speech
+    trailing_quiet: int = 0  # frames since the sound last stood out (see COMMIT_QUIET_S)
+    peak_db: float = 0.0  # the loudest frame so far
     frames: int = 0
     last_partial: str = ""
     stable_since: int = 0  # frame index where last_partial last changed
@@ -394,8 +408,12 @@ class PocketsphinxRecognizer:
         utt.audio.append(frame)
         utt.frames += 1
         utt.trailing_silence = 0 if speech else utt.trailing_silence + 1
-        if speech:
+        utt.peak_db = max(utt.peak_db, self._floor.last_db)
+        if speech and not self._floor.fallen_away(utt.peak_db):
+            utt.trailing_quiet = 0
             utt.early = None  # more speech: what was decoded ahead is out of date
+        else:
+            utt.trailing_quiet += 1
         if utt.narrow != self._band.narrow:  # the microphone's band was just made out:
             utt.narrow = self._band.narrow  # stream the utterance so far again in the new view
             if not utt.parked:
@@ -412,7 +430,8 @@ class PocketsphinxRecognizer:
         if silence_s >= end_s or utt.frames * FRAME_S >= max_s:
             return [self._finish()]
         out: list[Hypothesis] = []
-        ending = self._fast_commit and self._command_mode and silence_s >= EARLY_SILENCE_S
+        quiet_s = utt.trailing_quiet * FRAME_S
+        ending = self._fast_commit and self._command_mode and quiet_s >= EARLY_QUIET_S
         if not (utt.parked or ending or utt.frames % PARTIAL_EVERY == 0):
             return out
         if not utt.parked:  # (parked: only silence since the decode ahead, nothing new)
@@ -427,8 +446,8 @@ class PocketsphinxRecognizer:
         if (ending and text in self._phrases and utt.early is None
                 and utt.frames * FRAME_S <= EARLY_MAX_S):
             self._decode_ahead(utt)
-        if ending and text in self._phrases and silence_s >= FAST_SILENCE_S \
-                and stable_s >= FAST_SILENCE_S - FRAME_S:
+        if ending and text in self._phrases and quiet_s >= COMMIT_QUIET_S \
+                and stable_s >= STABLE_S:
             out.append(self._finish())
         elif (self._fast_commit and self._phrase_mode and silence_s >= PHRASE_FAST_SILENCE_S
               and text.split()[-2:] == self._parts[-1][-2:]):
