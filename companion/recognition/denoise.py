@@ -4,16 +4,16 @@ Why: pocketsphinx's model was trained on quiet speech. In a room with a fan or
 traffic 15 dB under the voice, its free decoding turns commands into other
 words ("i will stay" -> "i am a fan"), so the command check rejected them, and
 sentences came out as commands now and then. A Wiener filter whose noise
-spectrum is the minimum of the recent smoothed spectrum (minimum statistics,
+spectrum is the minimum of the recent averaged spectrum (minimum statistics,
 no speech detector needed) takes out what stays, and leaves what comes and
 goes: speech. In a quiet room the minimum is near zero and the filter passes
 the audio as it is.
 
 The noise is tracked all the time, but what is taken out is held while an
 utterance is open: noise that starts with the words (a tap turned on) would
-otherwise change the spectrum the decoder hears halfway through them, and on
-the bench that lost more commands than the filter won (file-noise items 0.55
--> 0.38).
+otherwise change the spectrum the decoder hears halfway through them: on the
+bench, a first version that took out what it had just learnt lost more
+commands than the filter won (file-noise items 0.55 -> 0.38).
 
 Only the decoder is given the filtered audio; the VAD and the noise floor keep
 the microphone's samples. Windows are 20 ms and overlap by half (square-root
@@ -32,7 +32,7 @@ import numpy as np
 FRAME = 480  # samples per frame (30 ms at 16 kHz)
 WINDOW = 320  # samples per analysis window (20 ms)
 HOP = WINDOW // 2  # 10 ms: one decoder frame, so the decoder's frames fall where they did
-# The minimum is taken over the power spectrum averaged over the last 5 hops. (A
+# The minimum is taken over the power spectrum averaged over the last 8 hops. (A
 # recursive average kept a loud word's trace for ~0.9 s: in the short pause after it,
 # that trace was taken for noise and the next words were filtered away with it.)
 AVERAGE_HOPS = 8

@@ -396,7 +396,7 @@ class PocketsphinxRecognizer:
         if speech:
             self._band.take(frame)
             self._speech_db.append(self._floor.last_db)
-        # (from here on, half a frame behind; the noise is learnt between utterances)
+        # (from here on 10 ms behind; the noise taken out is held inside an utterance)
         frame = self._denoiser.clean(frame, learn=self._utt is None)
         self._recent.append(speech)
         if self._utt is None:
