@@ -346,12 +346,9 @@ class PocketsphinxRecognizer:
             return
         self._parts, self._part_index = [], []
         key = tuple(sorted(usable))
-        if usable and key not in self._searches:
-            self._searches[key] = f"cmd{len(self._searches)}"
-            body = " | ".join(key)
-            jsgf = f"#JSGF V1.0;\ngrammar commands;\npublic <command> = {body};\n"
-            self._decoder.add_jsgf_string(self._searches[key], jsgf)
-        self._search_name = self._searches.get(key, "lm")
+        self._search_name = (self._jsgf_search(key, "commands",
+                                               f"public <command> = {' | '.join(key)};\n")
+                             if usable else "lm")
 
     def _install_hints(self, grammar: Grammar) -> None:
         """Dictation with ``hints``: a JSGF loop ``(p1 | p2 | ...)+`` to read answers."""
@@ -359,12 +356,9 @@ class PocketsphinxRecognizer:
                         if p and all(self._decoder.lookup_word(w) for w in p.split())}
                        ) if grammar.dictation else []
         self._hints = frozenset(w for p in known for w in p.split())
-        key = ("\0hints", *known)
-        if known and key not in self._searches:
-            self._searches[key] = f"hints{len(self._searches)}"
-            jsgf = f"#JSGF V1.0;\ngrammar hints;\npublic <answer> = ({' | '.join(known)})+;\n"
-            self._decoder.add_jsgf_string(self._searches[key], jsgf)
-        self._hint_search = self._searches.get(key, "")
+        self._hint_search = (self._jsgf_search(("\0hints", *known), "hints",
+                                               f"public <answer> = ({' | '.join(known)})+;\n")
+                             if known else "")
 
     def _install_parts(self, parts: tuple[str, ...]) -> None:
         """Phrase mode: a JSGF search ``[<p0>] [<p1>] ...`` over the parts' known words."""
@@ -375,13 +369,19 @@ class PocketsphinxRecognizer:
                 self._parts.append(known)
                 self._part_index.append(index)
         key = ("\0parts",) + tuple(" ".join(p) for p in self._parts)
-        if self._parts and key not in self._searches:
-            self._searches[key] = f"parts{len(self._searches)}"
-            rules = "".join(f"<p{i}> = {' '.join(p)};\n" for i, p in enumerate(self._parts))
-            body = " ".join(f"[<p{i}>]" for i in range(len(self._parts)))
-            jsgf = f"#JSGF V1.0;\ngrammar phrase;\n{rules}public <attempt> = {body};\n"
+        rules = "".join(f"<p{i}> = {' '.join(p)};\n" for i, p in enumerate(self._parts))
+        body = " ".join(f"[<p{i}>]" for i in range(len(self._parts)))
+        self._search_name = (self._jsgf_search(key, "phrase",
+                                               f"{rules}public <attempt> = {body};\n")
+                             if self._parts else "lm")
+
+    def _jsgf_search(self, key: tuple[str, ...], grammar: str, rules: str) -> str:
+        """The decoder's search for ``key``: built from the JSGF ``rules`` once, then kept."""
+        if key not in self._searches:
+            self._searches[key] = f"{grammar}{len(self._searches)}"
+            jsgf = f"#JSGF V1.0;\ngrammar {grammar};\n{rules}"
             self._decoder.add_jsgf_string(self._searches[key], jsgf)
-        self._search_name = self._searches.get(key, "lm")
+        return self._searches[key]
 
     @property
     def _phrase_mode(self) -> bool:
@@ -590,13 +590,8 @@ class PocketsphinxRecognizer:
                    for word in phrase.split())
 
     def _phrase_search(self, phrase: str) -> str:
-        """A JSGF search that hears only ``phrase`` (made once, then kept)."""
-        key = ("\0one", phrase)
-        if key not in self._searches:
-            self._searches[key] = f"one{len(self._searches)}"
-            jsgf = f"#JSGF V1.0;\ngrammar one;\npublic <phrase> = {phrase};\n"
-            self._decoder.add_jsgf_string(self._searches[key], jsgf)
-        return self._searches[key]
+        """A JSGF search that hears only ``phrase``."""
+        return self._jsgf_search(("\0one", phrase), "one", f"public <phrase> = {phrase};\n")
 
     def _segments(self) -> list[tuple[str, int, int, float, float]]:
         """The last decode's segments: (word, start frame, end frame, acoustic score, prob)."""
