@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion.recognition.denoise import FRAME, HOP, Denoiser
+from companion.recognition.denoise import FRAME, HOP, Denoiser, noise_of, refilter
 
 RATE = 16000
 
@@ -59,3 +59,31 @@ def test_inside_an_utterance_the_noise_learnt_before_it_is_held() -> None:
     assert abs(_db(held[:-FRAME]) - _db(noise[:-FRAME])) < 1.0  # still as loud: nothing learnt
     learning = _run(Denoiser(), noise)
     assert _db(learning[2 * RATE:-FRAME]) < _db(noise[2 * RATE:-FRAME]) - 12
+
+
+def test_noise_that_came_with_an_utterance_is_estimated_from_it_and_taken_out() -> None:
+    """Afterwards, the utterance's own steady part gives its noise, and the whole of it
+    is filtered again with that noise held: gaps lose the noise, bursts keep their level."""
+    noise = _noise(2.0, 1000)
+    bursts = _tone_bursts(2.0, 4000)
+    said = np.clip(noise + bursts, -32768, 32767).astype(np.int16)
+    estimate = noise_of(said)
+    assert estimate.shape == Denoiser().noise.shape
+    # Within 3 dB of the noise's true spectrum (white: the same in every bin).
+    true = np.mean(np.abs(np.fft.rfft(np.random.default_rng(5).normal(0, 1000, (400, 320))
+                                      * np.sqrt(np.hanning(321)[:-1]), axis=1)) ** 2)
+    assert abs(10 * np.log10(np.median(estimate) / true)) < 3
+    frames = list(said[: said.size // FRAME * FRAME].reshape(-1, FRAME))
+    out = np.concatenate(refilter(frames, estimate))
+    out = np.concatenate([out[HOP:], np.zeros(HOP, np.int16)])  # lined up again
+    on = (np.arange(out.size) / RATE % 0.6) < 0.3
+    body = slice(RATE // 4, out.size - FRAME)  # from the start: nothing to learn first
+    assert _db(out[body][~on[body]][2000:-2000]) < _db(noise[body][~on[body]]) - 10
+    assert abs(_db(out[body][on[body]]) - _db(said[body][on[body]])) < 2.0
+    # The filter that streamed it in (quiet room before) left the noise where it was.
+    held = _run(Denoiser(), said, learn=False)
+    assert _db(held[body][~on[body]][2000:-2000]) > _db(noise[body][~on[body]]) - 1
+
+
+def test_a_stretch_too_short_to_average_gives_only_the_floor() -> None:
+    assert np.all(noise_of(np.full(400, 1000, np.int16)) < 0.01)

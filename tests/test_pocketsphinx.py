@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from companion.content_files import packaged_words
 from companion.intents import Vocabulary
 from companion.listen import utterances
 from companion.normalize import normalize
+from companion.recognition import pocketsphinx_engine as engine
 from companion.recognition.base import Grammar
 from companion.recognition.engines import open_recognizer
 from companion.recognition.pocketsphinx_engine import (
@@ -75,12 +77,7 @@ def test_every_phrasing_is_recognized(rec: PocketsphinxRecognizer, audio_dir: Pa
     assert len(wrong) <= 2, wrong
 
 
-@pytest.mark.parametrize("variant", [
-    pytest.param("noise", marks=pytest.mark.xfail(
-        reason="known limit: 15 dB pink noise that starts with the words (too new to filter out) "
-               "drops pocketsphinx to ~0.6 (see the bench)",
-        strict=False)),
-    "fast", "slow"])
+@pytest.mark.parametrize("variant", ["fast", "slow"])  # noise: see the test below
 def test_phrasings_survive_variants(rec: PocketsphinxRecognizer, audio_dir: Path,
                                     variant: str) -> None:
     subset = ["next", "i am ready", "stop", "slow down", "i need a break", "help"]
@@ -101,6 +98,37 @@ def test_a_phrase_the_grammar_search_stops_short_of_is_still_heard(
     fresh = PocketsphinxRecognizer()
     heard = commands(fresh, synth(phrase, voice, audio_dir, variant))
     assert [u["intent"] for u in heard] == [VOCAB.match_spoken(phrase)], heard
+
+def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(
+        audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pink noise 15 dB under the voice, from 0.5 s before the words to 0.5 s after,
+    in a room that was silent: the filter could not learn it first, so each command is
+    decoded again at its end, filtered with the utterance's own noise. Measured here:
+    20 of 30 commands heard (14 with the noise left as it came), no sentence taken
+    for a command (1 of 16 as it came). The bench has the whole picture."""
+    quiet_after = np.zeros(24000, np.int16)  # and the room is silent again
+
+    def heard(rec: PocketsphinxRecognizer, text: str, voice: str) -> list[str | None]:
+        rec.reset()
+        samples = np.concatenate([read_samples(synth(text, voice, audio_dir, "noise")),
+                                  quiet_after])
+        return [u["intent"] for u in utterances(rec, samples, VOCAB)]
+
+    def run() -> tuple[int, list[tuple[str, str]]]:
+        rec = PocketsphinxRecognizer()
+        rec.set_grammar(Grammar(phrases=PHRASES))
+        right = sum(heard(rec, phrase, voice) == [VOCAB.match_spoken(phrase)]
+                    for voice in ("awb", "rms") for phrase in PHRASES[1::2])
+        fired = [(voice, sentence) for voice in ("awb", "slt") for sentence in NON_COMMANDS
+                 if heard(rec, sentence, voice)]
+        return right, fired
+
+    right, fired = run()
+    monkeypatch.setattr(engine, "OWN_NOISE_RATIO", math.inf)
+    right_as_it_came, _ = run()
+    assert right >= right_as_it_came + 4 and right >= 17, (right, right_as_it_came)
+    assert not fired, fired
+
 
 def test_commands_in_a_steadily_noisy_room_end_on_time(audio_dir: Path) -> None:
     """With a fan-like pink noise 15 dB under the voice before, during and after the

@@ -15,6 +15,13 @@ otherwise change the spectrum the decoder hears halfway through them: on the
 bench, a first version that took out what it had just learnt lost more
 commands than the filter won (file-noise items 0.55 -> 0.38).
 
+Noise that came with the words (the room was silent before them) is therefore
+not taken out while they stream in. When such an utterance is decoded at its
+end, its own quietest stretches give the noise (``noise_of``) and the whole
+utterance is filtered again with it held (``refilter``): on the bench, noise
+starting 0.5 s before a command, command accuracy 0.60 -> 0.74, and sentences
+heard as commands 3 in 48 -> 1.
+
 Only the decoder is given the filtered audio; the VAD and the noise floor keep
 the microphone's samples. Windows are 20 ms and overlap by half (square-root
 Hann, which adds back to the input exactly when nothing is taken out), so the
@@ -49,7 +56,8 @@ _WINDOW = np.sqrt(np.hanning(WINDOW + 1)[:-1])  # periodic: squared, halves add 
 class Denoiser:
     """Streaming minimum-statistics Wiener filter; one per microphone (the room's noise)."""
 
-    def __init__(self) -> None:
+    def __init__(self, noise: np.ndarray | None = None) -> None:
+        """``noise``: a power spectrum to take out from the start (``noise_of``)."""
         bins = WINDOW // 2 + 1
         self._input = np.zeros(WINDOW)  # the last WINDOW input samples
         self._tail = np.zeros(HOP)  # second half of the last window's output, still to add to
@@ -60,8 +68,13 @@ class Denoiser:
         self._blocks: deque[np.ndarray] = deque(maxlen=BLOCKS - 1)  # earlier blocks' minima
         self._past_min = np.full(bins, np.inf)  # ... and their minimum
         self._clean_snr = np.zeros(bins)  # last hop's (gain^2 * posterior SNR)
-        self._tracked = np.full(bins, FLOOR)  # the noise as the minimum says now
+        self._tracked = np.full(bins, FLOOR) if noise is None else noise  # the noise now
         self._noise = self._tracked  # ... and as taken out (held inside an utterance)
+
+    @property
+    def noise(self) -> np.ndarray:
+        """The power spectrum being taken out (per bin of a WINDOW-sample window)."""
+        return self._noise
 
     def clean(self, frame: np.ndarray, learn: bool = True) -> np.ndarray:
         """Take one FRAME of int16 samples; give the filtered FRAME, HOP samples later.
@@ -105,3 +118,25 @@ class Denoiser:
             self._past_min = np.min(self._blocks, axis=0)
             self._block_min = np.full_like(self._block_min, np.inf)
             self._block_hops = 0
+
+
+def noise_of(samples: np.ndarray) -> np.ndarray:
+    """The steady noise in ``samples``, estimated over all of it as ``Denoiser`` tracks it
+    (the minimum of 8-hop average spectra, times BIAS): a spectrum for ``Denoiser(noise)``."""
+    x = samples.astype(np.float64)
+    if x.size < WINDOW + (AVERAGE_HOPS - 1) * HOP:
+        return np.full(WINDOW // 2 + 1, FLOOR)
+    windows = np.lib.stride_tricks.sliding_window_view(x, WINDOW)[::HOP]
+    power = np.abs(np.fft.rfft(windows * _WINDOW, axis=1)) ** 2
+    sums = np.cumsum(np.vstack([np.zeros(power.shape[1]), power]), axis=0)
+    averages = (sums[AVERAGE_HOPS:] - sums[:-AVERAGE_HOPS]) / AVERAGE_HOPS
+    return BIAS * averages.min(axis=0) + FLOOR
+
+
+def refilter(frames: list[np.ndarray], noise: np.ndarray) -> list[np.ndarray]:
+    """``frames`` (FRAME samples each, as they came) filtered afresh with ``noise`` held.
+
+    Lined up as a streaming ``Denoiser`` would give them: HOP samples behind.
+    """
+    denoiser = Denoiser(noise)
+    return [denoiser.clean(frame, learn=False) for frame in frames]

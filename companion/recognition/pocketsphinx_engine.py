@@ -11,6 +11,8 @@ Why it is built this way:
   noise filtered out (``denoise``), over a faint fixed noise floor, widened to
   full band when the microphone records only the telephone band
   (``bandwidth``); the VAD and the noise floor work on the audio as it came.
+  A command whose utterance brought its own noise (the room was quiet before
+  it) is decoded again at its end, filtered with that noise (``refilter``).
 * **Commands need rejection.** A forced-choice grammar maps every sound to some
   command. Each utterance that the grammar decodes as a complete phrase is
   checked twice more on the same audio: free decoding with the general English
@@ -76,7 +78,7 @@ from companion.recognition.base import (
     InputLevels,
     Word,
 )
-from companion.recognition.denoise import HOP, Denoiser
+from companion.recognition.denoise import HOP, Denoiser, noise_of, refilter
 from companion.recognition.noise_floor import FULL_SCALE_DB, NoiseFloor
 
 # The dictionary loaded: the 20,000 words the language model finds most likely plus
@@ -132,6 +134,9 @@ COMPLETE_MIN_PHONES = 3  # a two-sound word ("no") fit the end of "go", "say" an
 COMPLETE_MAX_LOSS = 5000.0  # it may fit this much worse per frame than the part-way path
 COMPLETE_PHONE_MARGIN = -26000.0  # and must be this close to the phone loop per frame
 ONSET_SLACK_FRAMES = 5  # decoder frames a hint word may reach into free decoding's first word
+# An utterance brought its own noise when its steady part is this much (power) over what
+# the filter held while it streamed in (10 dB; a room's noise wobbles by a few dB).
+OWN_NOISE_RATIO = 10.0
 
 _LOG_BASE = math.log(1.0001)  # pocketsphinx reports scores as 1.0001 ** raw
 
@@ -181,7 +186,8 @@ class _Utterance:
     """Audio and timing of the utterance being decoded."""
 
     start_sample: int
-    audio: list[np.ndarray]
+    audio: list[np.ndarray]  # as the decoder is given it: filtered, HOP samples late
+    raw: list[np.ndarray]  # ... and as it came (the same samples, HOP earlier)
     trailing_silence: int = 0  # frames since the VAD last heard speech
     trailing_quiet: int = 0  # frames since the sound last stood out (see COMMIT_QUIET_S)
     peak_db: float = 0.0  # the loudest frame so far
@@ -195,9 +201,9 @@ class _Utterance:
     parked: bool = False
 
 
-def _view_bytes(utt: _Utterance) -> bytes:
-    """The whole utterance as the decoder is given it, for decoding it again."""
-    return b"".join(decoder_view(frame, utt.narrow).tobytes() for frame in utt.audio)
+def _view_bytes(frames: list[np.ndarray], narrow: bool) -> bytes:
+    """Filtered frames as the decoder is given them, for decoding them again at once."""
+    return b"".join(decoder_view(frame, narrow).tobytes() for frame in frames)
 
 
 class PocketsphinxRecognizer:
@@ -256,7 +262,7 @@ class PocketsphinxRecognizer:
         self._hint_search = ""
         self._pending_audio = np.zeros(0, np.int16)
         self._samples = 0  # stream clock: samples consumed into frames
-        self._preroll: deque[np.ndarray] = deque(maxlen=PREROLL_FRAMES)
+        self._preroll: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=PREROLL_FRAMES)
         self._recent: deque[bool] = deque(maxlen=5)
         self._utt: _Utterance | None = None
         self._install(Grammar(dictation=True))
@@ -412,15 +418,16 @@ class PocketsphinxRecognizer:
             self._band.take(frame)
             self._speech_db.append(self._floor.last_db)
         # (from here on 10 ms behind; the noise taken out is held inside an utterance)
-        frame = self._denoiser.clean(frame, learn=self._utt is None)
+        raw, frame = frame, self._denoiser.clean(frame, learn=self._utt is None)
         self._recent.append(speech)
         if self._utt is None:
-            self._preroll.append(frame)
+            self._preroll.append((frame, raw))
             if sum(self._recent) >= ONSET_FRAMES:
                 self._open()
             return []
         utt = self._utt
         utt.audio.append(frame)
+        utt.raw.append(raw)
         utt.frames += 1
         utt.trailing_silence = 0 if speech else utt.trailing_silence + 1
         utt.peak_db = max(utt.peak_db, self._floor.last_db)
@@ -473,7 +480,8 @@ class PocketsphinxRecognizer:
         frames = list(self._preroll)
         self._preroll.clear()
         start = max(self._samples - FRAME * len(frames) - HOP, 0)
-        self._utt = _Utterance(start_sample=start, audio=frames, narrow=self._band.narrow)
+        self._utt = _Utterance(start_sample=start, audio=[f for f, _ in frames],
+                               raw=[r for _, r in frames], narrow=self._band.narrow)
         self._restart(self._utt)
 
     def _restart(self, utt: _Utterance) -> None:
@@ -525,6 +533,11 @@ class PocketsphinxRecognizer:
     def _decode(self, utt: _Utterance) -> Hypothesis:
         """End the decoder's utterance: final text, rejection check, word times."""
         self._decoder.end_utt()
+        audio = self._heard_audio(utt)
+        if audio is None:
+            audio = _view_bytes(utt.audio, utt.narrow)
+        else:  # the streamed decode heard the noise too: the grammar hears it again
+            self._rerun(self._search_name, audio)
         offset = utt.start_sample / SAMPLE_RATE_HZ
         hyp = self._decoder.hyp()
         segs = self._segments() if hyp is not None else []
@@ -537,10 +550,10 @@ class PocketsphinxRecognizer:
         if self._command_mode:
             min_margin = MIN_PHONE_MARGIN
             if self._reject and text not in self._phrases:
-                text, segs = self._complete_reading(utt, segs, n_frames)
+                text, segs = self._complete_reading(audio, segs, n_frames)
                 words = _timed_words(segs, offset)
                 min_margin = COMPLETE_PHONE_MARGIN
-            text, confidence, overheard = self._verify(text, segs, utt, n_frames, min_margin)
+            text, confidence, overheard = self._verify(text, segs, audio, n_frames, min_margin)
             if not text:
                 words = ()
         elif self._phrase_mode:  # ``text`` streamed through the language model
@@ -548,10 +561,10 @@ class PocketsphinxRecognizer:
             if all(set(words) <= heard for words in self._parts):
                 parts_said = tuple(self._part_index)  # the grammar could only confirm it
             else:
-                said, _ = self._rerun(self._search_name, _view_bytes(utt))
+                said, _ = self._rerun(self._search_name, audio)
                 parts_said = self._found_parts(_clean_words(said))
         elif self._hint_search and text and not set(text.split()) <= self._hints:
-            hinted = self._hinted(text, segs, utt, n_frames)
+            hinted = self._hinted(text, segs, audio, utt.start_sample, n_frames)
             if hinted is not None:
                 text, words = hinted
         start = words[0].start_s if words else offset
@@ -559,7 +572,22 @@ class PocketsphinxRecognizer:
         return Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words,
                           parts_said, overheard)
 
-    def _complete_reading(self, utt: _Utterance, segs: list,
+    def _heard_audio(self, utt: _Utterance) -> bytes | None:
+        """A command's utterance filtered afresh with its own noise, when it brought some.
+
+        Why: the filter holds what it took out while an utterance streams in, so noise
+        that started with it (a tap, a fan switched on, the first words after a quiet
+        spell) reached the decoder as it came, and free decoding heard words in it.
+        None when the noise held was the utterance's noise already (or not a command).
+        """
+        if not self._command_mode or not utt.raw:
+            return None
+        noise = noise_of(np.concatenate(utt.raw))
+        if noise.sum() <= self._denoiser.noise.sum() * OWN_NOISE_RATIO:
+            return None
+        return _view_bytes(refilter(utt.raw, noise), utt.narrow)
+
+    def _complete_reading(self, audio: bytes, segs: list,
                           n_frames: int) -> tuple[str, list]:
         """A whole phrase among the grammar decode's next readings, and its segments.
 
@@ -578,7 +606,7 @@ class PocketsphinxRecognizer:
                          if (text := " ".join(_clean_words(said))) in self._phrases), "")
         if self._phone_count(complete) < COMPLETE_MIN_PHONES:
             return "", []
-        said, score = self._rerun(self._phrase_search(complete), _view_bytes(utt))
+        said, score = self._rerun(self._phrase_search(complete), audio)
         if (" ".join(_clean_words(said)) != complete
                 or (score - _acoustic(segs)) / n_frames < -COMPLETE_MAX_LOSS):
             return "", []
@@ -609,11 +637,11 @@ class PocketsphinxRecognizer:
             return "", -math.inf
         return hyp.hypstr, _acoustic(self._segments())
 
-    def _hinted(self, free_text: str, segs: list, utt: _Utterance,
+    def _hinted(self, free_text: str, segs: list, audio: bytes, start_sample: int,
                 n_frames: int) -> tuple[str, tuple[Word, ...]] | None:
         """The hint loop's reading of the utterance, when it fits the audio about as well."""
         free_score = _acoustic(segs)
-        said, hint_score = self._rerun(self._hint_search, _view_bytes(utt))
+        said, hint_score = self._rerun(self._hint_search, audio)
         margin = (hint_score - free_score) / n_frames
         # Free decoding that already sounds like the hinted reading ("stayed in",
         # "stayed") earns more acoustic slack than one that doesn't.
@@ -627,18 +655,17 @@ class PocketsphinxRecognizer:
         first = min((a for w, a, _, _, _ in segs if not w.startswith(("<", "[", "+"))),
                     default=0)
         words = _timed_words([s for s in self._segments() if s[2] > first + ONSET_SLACK_FRAMES],
-                             utt.start_sample / SAMPLE_RATE_HZ)
+                             start_sample / SAMPLE_RATE_HZ)
         text = " ".join(_clean_words(" ".join(w.text for w in words)))
         return (text, words) if text else None
 
-    def _verify(self, text: str, segs: list, utt: _Utterance, n_frames: int,
+    def _verify(self, text: str, segs: list, audio: bytes, n_frames: int,
                 min_margin: float = MIN_PHONE_MARGIN) -> tuple[str, float | None, str]:
         """Reject a grammar result that free decoding or the phone loop contradicts.
 
         ``min_margin``: how close to the phone loop the grammar path must fit, per frame.
         Returns (command or "", confidence, what free decoding heard).
         """
-        audio = _view_bytes(utt)
         if text not in self._phrases:
             free_text, _ = self._rerun("lm", audio)
             return "", None, " ".join(_clean_words(free_text))
