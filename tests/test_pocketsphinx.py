@@ -99,6 +99,27 @@ def test_a_phrase_the_grammar_search_stops_short_of_is_still_heard(
     heard = commands(fresh, synth(phrase, voice, audio_dir, variant))
     assert [u["intent"] for u in heard] == [VOCAB.match_spoken(phrase)], heard
 
+@pytest.mark.parametrize(("free", "kept"), [("next", True), ("yes", False), ("i next", True)])
+def test_a_command_that_free_decoding_hears_as_another_is_not_guessed(
+        audio_dir: Path, monkeypatch: pytest.MonkeyPatch, free: str, kept: bool) -> None:
+    """Real audio of "next"; free decoding's reading is injected. When it heard another
+    command word for word, the two disagree on what was said, and nothing is acted on
+    (what it heard still goes along for the safety check)."""
+    rerun = PocketsphinxRecognizer._rerun
+
+    def injected(self: PocketsphinxRecognizer, search: str, audio: bytes) -> tuple[str, float]:
+        said, score = rerun(self, search, audio)
+        return (free, score) if search == "lm" else (said, score)
+
+    monkeypatch.setattr(PocketsphinxRecognizer, "_rerun", injected)
+    rec = PocketsphinxRecognizer()
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    samples = np.concatenate([read_samples(synth("next", "rms", audio_dir)),
+                              np.zeros(16000, np.int16)])
+    finals = [h for h in rec.accept(samples) + rec.flush() if h.final]
+    assert [(h.text, h.overheard) for h in finals] == [("next" if kept else "", free)]
+
+
 def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(
         audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pink noise 15 dB under the voice, from 0.5 s before the words to 0.5 s after,

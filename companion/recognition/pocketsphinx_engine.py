@@ -680,7 +680,11 @@ class PocketsphinxRecognizer:
         extra = sum(1 for w in free if w not in said)
         confidence = 1.0 / (1.0 + math.exp(-(margin - MIN_PHONE_MARGIN) / 3000.0))
         confidence *= 1.0 / (1.0 + extra)
+        # Free decoding that heard another command, word for word, is not outvoted: on
+        # the bench both such cases were the grammar's mistake ("next" for a noisy "yes",
+        # "go on" for "no"), and no command it got right was lost.
+        other = " ".join(free) in self._phrases and free != said
         ok = (extra <= MAX_EXTRA_WORDS and len(free) - len(said) <= MAX_EXTRA_LENGTH
-              and margin > min_margin)
+              and margin > min_margin and not other)
         # Either way the free words go along: crisis words in them win (the core).
         return (text if ok else ""), round(confidence, 3), " ".join(free)
