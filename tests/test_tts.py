@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -108,12 +109,31 @@ def test_renders_start_on_the_first_sound_and_stop_soon_after_the_last(tmp_path:
 
 
 @needs_espeak
-def test_a_prompt_needed_now_does_not_wait_for_the_prerender(tmp_path: Path) -> None:
+def test_a_prompt_needed_now_does_not_wait_for_the_prerender(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prerender is held inside its first render (injected) until the prompt needed
+    now has been rendered for real: a render that queued behind the prerender would
+    never finish."""
     renderer = SpeechRenderer(engine="espeak-ng", cache_dir=tmp_path, rate_wpm=145)
-    later = [f"{TEXT} This is prompt number {n} of the session." for n in range(10)]
+    later = [f"{TEXT} This is prompt number {n} of the session." for n in range(3)]
+    inside, release = threading.Event(), threading.Event()
+    cli_render = SpeechRenderer._cli_render
+
+    def held(self: SpeechRenderer, out: Path, text: str, rate: int) -> None:
+        if text in later:
+            inside.set()
+            release.wait(10)
+        cli_render(self, out, text, rate)
+
+    monkeypatch.setattr(SpeechRenderer, "_cli_render", held)
     renderer.prerender(later)
-    time.sleep(0.05)  # the prerender thread is rendering
-    samples, _ = renderer.render("Stay with me.")
-    assert samples.size
-    done = sum(renderer.cache_path(text).exists() for text in later)
-    assert done < len(later) // 2, f"waited for {done} renders it did not need"
+    assert inside.wait(10)
+    now: list[np.ndarray] = []
+    worker = threading.Thread(target=lambda: now.append(renderer.render("Stay with me.")[0]))
+    worker.start()
+    worker.join(5)
+    done_first = bool(now) and not any(renderer.cache_path(t).exists() for t in later)
+    release.set()
+    worker.join(10)
+    assert done_first, "the prompt needed now waited for the prerender"
+    assert now[0].size
