@@ -23,10 +23,12 @@ pytestmark = [
 
 # (what the companion asks, what the person answers). pocketsphinx's free
 # recognition misses single words said alone (a lone "skip" came out as "she
-# did not"), so every part gets a short real answer here.
+# did not"), so every part gets a short real answer here. The feelings answer is
+# one the hint loop reads in every level and noise tried (16 of 16, awb); "anxious
+# seven" came out "trust said in" in 1 of 3 CI runs (2 of 16 offline, at low levels).
 STEPS = [
     ("What happened just before the urge?", "my partner went quiet at dinner"),
-    ("What did you feel?", "anxious seven"),
+    ("What did you feel?", "frustrated seven"),
     ("Where did you notice it in your body?", "my chest was tight"),
     ("How strong was the urge to run", "eight"),
     ("What did you do?", "stayed"),
@@ -59,4 +61,4 @@ def test_a_spoken_thought_record_is_saved_after_yes(pulse: PulseServer, companio
     # Free recognition is approximate ("my daughter went quiet ..."): the gist must be there.
     assert {"went", "quiet"} <= set(situation.split()), situation
     assert urge == 8 and did.startswith("stayed") and "chest" in body
-    assert emotions == [("anxious", 7)]
+    assert emotions == [("frustrated", 7)]
