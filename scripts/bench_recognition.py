@@ -6,7 +6,9 @@ forced-choice grammar with no rejection that waits for the end-of-speech
 timeout, versus the shipped recognizer (rejection + commit on stable partials).
 Audio is synthesized (tests/speech.py) and cached in --cache. Besides the
 variants of tests/speech.py, every clean command and sentence is also heard in
-steady pink noise ("steady", see STEADY_SNR_DB).
+steady pink noise ("steady", see STEADY_SNR_DB). False activations count
+non-command sentences, recorded speech, and sounds that are not words (breaths,
+a sigh, a cough, claps, knocks: ``tests.speech.non_speech``).
 
 Delays are from the end of the spoken command: "commit" is where in the audio
 the final was decided; "final out" is when it would come out if the audio
@@ -47,6 +49,7 @@ from tests.speech import (  # noqa: E402
     TESTDATA,
     VARIANTS,
     in_steady_noise,
+    non_speech,
     read_samples,
     recorded_speech,
     speech_bounds,
@@ -106,6 +109,9 @@ def corpus(cache: Path, quick: bool) -> list[dict]:
                               "intent": None, "kind": kind, "voice": voice, "end": None})
     for wav in recorded_speech(cache)[: 4 if quick else None]:
         items.append({"path": str(wav), "intent": None, "kind": "recorded", "voice": "human",
+                      "end": None})
+    for wav in non_speech(cache):  # breaths, a sigh, a cough, claps, knocks
+        items.append({"path": str(wav), "intent": None, "kind": "sound", "voice": "sound",
                       "end": None})
     return items
 

@@ -177,6 +177,40 @@ def recorded_speech(out_dir: Path) -> list[Path]:
     return paths
 
 
+# Sounds a person makes near the microphone that are not words, as sox effects on
+# deterministic noise (sox -R): (name, seconds, noise colour, effects). A breathing
+# exercise invites loud breaths; a hard conversation, sighs.
+NON_SPEECH: tuple[tuple[str, float, str, tuple[str, ...]], ...] = (
+    ("breath-in", 1.6, "pinknoise", ("band", "900", "1500", "fade", "q", "0.5", "1.6", "0.7")),
+    ("breath-out", 2.2, "brownnoise", ("highpass", "300", "fade", "q", "0.3", "2.2", "1.5")),
+    ("sigh", 1.2, "pinknoise", ("band", "600", "1200", "fade", "q", "0.1", "1.2", "1.0")),
+    ("soft-breath-in", 2.0, "pinknoise", ("band", "1400", "1100", "fade", "q", "1.2", "2.0",
+                                          "0.4")),
+    ("cough", 0.25, "pinknoise", ("band", "500", "2000", "fade", "q", "0.01", "0.25", "0.2",
+                                  "repeat", "1")),
+    ("clap", 0.03, "whitenoise", ("fade", "q", "0.002", "0.03", "0.025", "pad", "0", "0.25",
+                                  "repeat", "3")),
+    ("knock", 0.06, "brownnoise", ("lowpass", "400", "fade", "q", "0.002", "0.06", "0.05",
+                                   "pad", "0", "0.18", "repeat", "2")),
+)
+
+
+def non_speech(out_dir: Path) -> list[Path]:
+    """Breaths, a sigh, a cough, claps and knocks (``NON_SPEECH``) as 16 kHz WAVs, peaking
+    at -3 dBFS with 0.5 s of silence either side (cached)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, seconds, colour, effects in NON_SPEECH:
+        out = out_dir / f"sound-{name}-{_key(name, seconds, colour, effects)}.wav"
+        if not out.exists():
+            _run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(out),
+                  "synth", str(seconds), colour, *effects, "norm", "-3",
+                  "pad", str(PAD_S), str(PAD_S)])
+        paths.append(out)
+    return paths
+
+
 def speech_bounds(samples: np.ndarray, threshold: float = 0.03) -> tuple[float, float]:
     """First and last sample above ``threshold`` x peak, in seconds (the true speech span)."""
     level = np.abs(samples.astype(np.int32))

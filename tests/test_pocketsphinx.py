@@ -25,6 +25,7 @@ from companion.recognition.pocketsphinx_engine import (
 )
 from tests.speech import (
     in_steady_noise,
+    non_speech,
     read_samples,
     recorded_speech,
     speech_bounds,
@@ -244,6 +245,23 @@ def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_
         pytest.skip("pocketsphinx-testdata is not installed")
     fired = {p.name: [u["text"] for u in commands(rec, p)] for p in recordings}
     assert sum(1 for v in fired.values() if v) <= 1, {k: v for k, v in fired.items() if v}
+
+
+def test_breaths_sighs_coughs_and_knocks_trigger_no_command(audio_dir: Path) -> None:
+    """A loud sigh came out of the grammar as "no" (and passed the phone loop) while
+    free decoding heard no word in it: a sound with no words is not a command."""
+    rec = PocketsphinxRecognizer()
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    fired = {}
+    for sound in non_speech(audio_dir):
+        for db in (0, -12, -24):
+            rec.reset()
+            samples = (read_samples(sound) * 10 ** (db / 20)).astype(np.int16)
+            hyps = rec.accept(np.concatenate([samples, np.zeros(16000, np.int16)])) + rec.flush()
+            heard = [h.text for h in hyps if h.final and h.text]
+            if heard:
+                fired[f"{sound.name} at {db} dB"] = heard
+    assert not fired, fired
 
 
 CRISIS = ["I want to kill myself", "I don't want to live anymore", "I want to die",

@@ -684,7 +684,11 @@ class PocketsphinxRecognizer:
         # the bench both such cases were the grammar's mistake ("next" for a noisy "yes",
         # "go on" for "no"), and no command it got right was lost.
         other = " ".join(free) in self._phrases and free != said
-        ok = (extra <= MAX_EXTRA_WORDS and len(free) - len(said) <= MAX_EXTRA_LENGTH
-              and margin > min_margin and not other)
+        # Free decoding that heard no word at all heard no speech: a loud sigh came out
+        # of the grammar as "no" (and passed the phone loop). On the bench free decoding
+        # heard words in every utterance that was speech.
+        ok = (bool(free) and extra <= MAX_EXTRA_WORDS
+              and len(free) - len(said) <= MAX_EXTRA_LENGTH and margin > min_margin
+              and not other)
         # Either way the free words go along: crisis words in them win (the core).
         return (text if ok else ""), round(confidence, 3), " ".join(free)
