@@ -16,7 +16,8 @@ of speech, instead of the shipped rejection + commit on stable partials.
   - response latency: end of a spoken "repeat", "pause" or "resume" to the
     first sample of the reply;
   - launch to first audio: process start to the first sample of speech;
-  - CPU while listening: process CPU time over 10 s of silence, in % of a core;
+  - CPU while listening: process CPU time (with its finished children's) over
+    10 s of silence, in % of a core;
   - peak RSS: the process's VmHWM at the end.
 
 The virtual microphone is digitally silent between commands, which no real
@@ -202,8 +203,9 @@ class Companion:
         raise RuntimeError(f"companion never printed {text!r}")
 
     def cpu_s(self) -> float:
+        """CPU time of the process and of the children it waited for (``pactl`` runs)."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from companion.audio import devices
-from companion.audio.input import MicInput, WavInput
+from companion.audio.input import MicInput, PulseProbe, WavInput
 from companion.errors import AudioError
 from tests.pulse import PulseServer
 
@@ -91,8 +91,33 @@ def test_unplugged_mic_is_reported_and_comes_back(pulse: PulseServer) -> None:
 
 
 @pytest.mark.audio
+def test_a_steady_microphone_costs_no_pactl_runs(pulse: PulseServer,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The source is looked up when PulseAudio reports a change, not every half second."""
+    looks: list[float] = []
+    sources = PulseProbe.sources
+    monkeypatch.setattr(PulseProbe, "sources",
+                        lambda self: looks.append(time.monotonic()) or sources(self))
+    mic = MicInput()
+    mic.start()
+    try:
+        time.sleep(0.8)  # the first look (pactl subscribe may not have been ready for it)
+        looks.clear()
+        collect(mic, 2.0)
+        assert looks == []
+        pulse.unload_mic()
+        deadline = time.monotonic() + 2.0
+        while not mic.lost and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert mic.lost and looks, "the source's removal was not looked into"
+    finally:
+        pulse.load_mic()
+        mic.close()
+
+
+@pytest.mark.audio
 def test_pulseaudio_moves_the_stream_silently(pulse: PulseServer) -> None:
-    """Why MicInput polls pactl: without it an unplugged mic goes unnoticed."""
+    """Why MicInput watches pactl: without it an unplugged mic goes unnoticed."""
     lost: list[str] = []
     mic = MicInput(on_lost=lost.append, pulse_probe=False)
     mic.start()

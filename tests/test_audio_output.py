@@ -132,6 +132,41 @@ def test_queued_speech_plays_back_to_back(speaker: SpeechOutput) -> None:
     assert times["b_start"] - times["a_end"] == pytest.approx(1 / rate, abs=1e-6)
 
 
+@pytest.mark.audio
+def test_an_idle_stream_sleeps_and_wakes_for_the_next_clip_with_its_clock_running(
+        pulse: PulseServer, tmp_path: Path) -> None:
+    out = SpeechOutput(latency_s=0.03, block_s=0.01, idle_sleep_s=0.3)
+    out.start()
+    try:
+        rate = out.sample_rate
+        rec = pulse.record_speaker(tmp_path / "out.raw")
+        done = threading.Event()
+        out.play(tone(rate, 0.1), tag="first", on_done=lambda s: done.set())
+        assert done.wait(2.0)
+        deadline = time.monotonic() + 2.0
+        while not out.asleep and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert out.asleep, "nothing to play for 0.3 s: the stream should have stopped"
+        before = out.now_s()
+        time.sleep(0.5)
+        assert out.now_s() - before == pytest.approx(0.5, abs=0.05), "the clock stopped"
+        played_at = time.monotonic()
+        starts: list[float] = []
+        finished = threading.Event()
+        out.play(tone(rate, 0.2), tag="second", on_start=lambda s: starts.append(time.monotonic()),
+                 on_done=lambda s: finished.set())
+        assert not out.asleep
+        assert finished.wait(2.0)
+        assert starts and starts[0] - played_at < 0.1, "a woken stream must not hold speech back"
+        time.sleep(0.3)
+        recorded = rec.samples().astype(np.float32) / 32768
+        # both clips whole: nothing swallowed at the wake
+        assert loud_seconds(recorded, rec.rate) == pytest.approx(0.3, abs=0.02)
+        assert onsets(recorded, rec.rate).size == 2
+    finally:
+        out.close()
+
+
 OPEN_MISSING_PCM = (
     "import ctypes, ctypes.util\n"
     "lib = ctypes.CDLL(ctypes.util.find_library('asound'))\n"

@@ -10,6 +10,13 @@ items arrive through a deque (append/popleft are atomic under the GIL), "stop"
 is a sequence number, and start/done notices go through a SimpleQueue to a
 notifier thread that calls back when the sample is estimated to leave the
 speaker (render time + output latency).
+
+With ``idle_sleep_s``, a stream that has had nothing to play for that long is
+stopped, and the next ``play`` starts it again (~1 ms through PulseAudio).
+Why: a running 10 ms-block stream costs ~2.3% of a core in silence, about half
+of what the companion spends while it listens. The clock keeps running on
+``time.monotonic`` while the stream sleeps, so times placed on it stay right.
+Off for breathing, whose cues must land on exact samples.
 """
 
 from __future__ import annotations
@@ -67,8 +74,13 @@ class SpeechOutput:
     """
 
     def __init__(self, device: int | str | None = None, latency_s: float = 0.1,
-                 block_s: float = 0.02, sample_rate: int | None = None) -> None:
+                 block_s: float = 0.02, sample_rate: int | None = None,
+                 idle_sleep_s: float | None = None) -> None:
         self._device = device
+        self._idle_sleep_s = idle_sleep_s
+        # While the stream is stopped: (monotonic time it stopped, stream time then).
+        self._asleep: tuple[float, float] | None = None
+        self._last_sound = 0.0  # monotonic time the last clip finished (or play was called)
         self._latency_s = latency_s
         self._block_s = block_s
         self._requested_rate = sample_rate
@@ -118,6 +130,7 @@ class SpeechOutput:
         self._notifier = threading.Thread(target=self._notify_loop, name="speech-notifier",
                                           daemon=True)
         self._notifier.start()
+        self._last_sound = time.monotonic()
         try:
             self._stream.start()
         except sd.PortAudioError as exc:
@@ -165,8 +178,18 @@ class SpeechOutput:
         return self._out_latency
 
     def now_s(self) -> float:
-        """Stream clock: frames rendered since start / sample rate."""
-        return self._frames / self.sample_rate if self.sample_rate else 0.0
+        """Stream clock: frames rendered since start / sample rate (and time asleep)."""
+        if not self.sample_rate:
+            return 0.0
+        asleep = self._asleep  # (read once: the one field says which clock counts)
+        if asleep is not None:
+            return asleep[1] + time.monotonic() - asleep[0]
+        return self._frames / self.sample_rate
+
+    @property
+    def asleep(self) -> bool:
+        """True while the stream is stopped for lack of anything to play."""
+        return self._asleep is not None
 
     def play(self, samples: np.ndarray, at_s: float | None = None, tag: str = "",
              interruptible: bool = True, on_start: Notice | None = None,
@@ -184,6 +207,9 @@ class SpeechOutput:
         clip = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1)
         rate = self.sample_rate
         with self._lock:
+            self._last_sound = time.monotonic()
+            if self._asleep is not None:
+                self._wake()
             now = self._frames
             self._prune(now)
             if at_s is None:
@@ -196,6 +222,38 @@ class SpeechOutput:
                          on_start, on_done)
             self._scheduled.append(item)
             self._pending.append(item)
+
+    def _wake(self) -> None:
+        """Start the sleeping stream again (lock held), its clock moved on by the time asleep."""
+        asleep = self._asleep
+        # The callback is not running: the frame count is ours to move until it starts.
+        self._frames = int(round(self.now_s() * self.sample_rate))
+        self._asleep = None
+        sd = import_sounddevice()
+        try:
+            self._stream.start()
+        except sd.PortAudioError as exc:
+            self._asleep = asleep
+            raise AudioError(f"cannot restart the speaker stream: {exc}", DEVICE_FIX) from exc
+
+    def _sleep_if_idle(self) -> None:
+        """Stop the stream when nothing has played or been queued for ``idle_sleep_s``."""
+        if self._idle_sleep_s is None or self._stream is None:
+            return
+        with self._lock:
+            if self._asleep is not None or self._pending:
+                return
+            self._prune(self._frames)
+            if self._scheduled or time.monotonic() - self._last_sound < self._idle_sleep_s:
+                return
+            sd = import_sounddevice()
+            try:
+                self._stream.abort()  # only silence is left in its buffer
+            except sd.PortAudioError as exc:
+                log.warning("stopping the idle output stream failed: %s", exc)
+                return
+            self._active = []
+            self._asleep = (time.monotonic(), self._frames / self.sample_rate)
 
     def stop_speech(self) -> None:
         """Drop every interruptible clip already given to :meth:`play` (cut within a block)."""
@@ -273,8 +331,13 @@ class SpeechOutput:
 
     def _notify_loop(self) -> None:
         """Call on_start/on_done when their sample is due at the speaker."""
+        poll_s = None if self._idle_sleep_s is None else self._idle_sleep_s / 2
         while True:
-            notice = self._notices.get()
+            try:
+                notice = self._notices.get(timeout=poll_s)
+            except queue.Empty:
+                self._sleep_if_idle()
+                continue
             if notice is None:
                 return
             kind, item, stream_s, due = notice
@@ -283,6 +346,7 @@ class SpeechOutput:
                 time.sleep(delay)
             if kind == "done" and item.interruptible and item.seq <= self._stop_seq:
                 continue  # cut between rendering and reaching the speaker
+            self._last_sound = time.monotonic()
             hook = item.on_start if kind == "start" else item.on_done
             if hook is None:
                 continue
