@@ -185,3 +185,23 @@ def test_alsa_lib_notices_stay_off_the_screen() -> None:
 
     assert "ALSA lib" in stderr_of("pass")  # what a user would see
     assert stderr_of("import companion.audio.devices as d; d.import_sounddevice()") == ""
+
+
+@pytest.mark.audio
+def test_the_speaker_says_a_prompt_again_without_converting_it_again(
+        pulse: PulseServer, companion_home: Path) -> None:
+    from companion.audio.speaker import AudioSpeaker
+
+    speaker = AudioSpeaker()
+    renders: list[str] = []
+    render = speaker.renderer.render
+    speaker.renderer.render = lambda text, rate_wpm=None: (  # type: ignore[method-assign]
+        renders.append(text) or render(text, rate_wpm))
+    try:
+        for _ in range(2):
+            done = threading.Event()
+            speaker.speak("p", "Say that again.", True, lambda _id, d=done: d.set())
+            assert done.wait(10.0)
+        assert renders == ["Say that again."]
+    finally:
+        speaker.close()

@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
+
+import numpy as np
 
 from companion.audio.output import SpeechOutput, resample
 from companion.errors import CompanionError
@@ -29,6 +32,9 @@ OUTPUT_BLOCK_S = 0.01
 # The stream stops after this long with nothing to say (``SpeechOutput``): while the
 # companion only listens it cost ~2.3% of a core; a reply starts it again in ~1 ms.
 IDLE_SLEEP_S = 1.0
+# Recent prompts kept at the output rate: "repeat" says the last one again, and
+# converting a 5 s prompt took ~7 ms of the reply's delay (~1 MB each at 44.1 kHz).
+RECENT_CLIPS = 4
 
 
 class AudioSpeaker:
@@ -45,6 +51,7 @@ class AudioSpeaker:
         self._generation = 0  # bumped by stop(): jobs from before are dropped
         self._pending = 0
         self._lock = threading.Lock()
+        self._recent: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()  # worker only
         self._worker = threading.Thread(target=self._work, name="speaker", daemon=True)
         self._worker.start()
 
@@ -95,15 +102,26 @@ class AudioSpeaker:
                 with self._lock:
                     self._pending -= 1
 
+    def _clip(self, text: str, rate_wpm: int) -> np.ndarray:
+        """``text`` rendered and converted to the output rate (recent ones kept)."""
+        key = (text, rate_wpm)
+        clip = self._recent.pop(key, None)
+        if clip is None:
+            samples, rate = self.renderer.render(text, rate_wpm=rate_wpm)
+            clip = resample(samples, rate, self.output.sample_rate)
+        self._recent[key] = clip
+        while len(self._recent) > RECENT_CLIPS:
+            self._recent.popitem(last=False)
+        return clip
+
     def _play(self, prompt_id: str, text: str, interruptible: bool, rate_wpm: int,
               on_done: Done) -> None:
         try:
-            samples, rate = self.renderer.render(text, rate_wpm=rate_wpm)
+            samples = self._clip(text, rate_wpm)
         except CompanionError as err:
             log.warning("could not render %r: %s", prompt_id, err)
             on_done(prompt_id)  # the session must not wait for speech that never comes
             return
-        samples = resample(samples, rate, self.output.sample_rate)
         try:
             self.output.play(samples, tag=prompt_id, interruptible=interruptible,
                              on_done=lambda *_: on_done(prompt_id))
