@@ -264,6 +264,24 @@ def test_breaths_sighs_coughs_and_knocks_trigger_no_command(audio_dir: Path) -> 
     assert not fired, fired
 
 
+def test_a_breath_after_speech_is_not_a_word_drawn_out(audio_dir: Path) -> None:
+    """Once the decoder had adapted to a voice, a breath in fit "faster" stretched over
+    1.6 s, and the other checks let it pass: no command word lasts that long."""
+    after = [p for p in recorded_speech(audio_dir) if p.stem.endswith("64kb-0930")]
+    if not after:
+        pytest.skip("pocketsphinx-testdata is not installed")
+    breath = next(p for p in non_speech(audio_dir) if p.name.startswith("sound-breath-in"))
+    rec = PocketsphinxRecognizer()
+    rec.set_grammar(Grammar(phrases=PHRASES))
+    pad = np.zeros(24000, np.int16)
+    heard = []
+    for sound in (after[0], breath):
+        rec.reset()
+        hyps = rec.accept(np.concatenate([read_samples(sound), pad])) + rec.flush()
+        heard += [h.text for h in hyps if h.final and h.text]
+    assert heard == []
+
+
 CRISIS = ["I want to kill myself", "I don't want to live anymore", "I want to die",
           "he is going to hurt me"]
 

@@ -22,7 +22,9 @@ Why it is built this way:
   common-word lexicon it lost the right path on some plain commands (a clean
   "next" came out as "he ate shit"); the dictation search itself now takes
   ~0.08 s per command.
-  Either check failing rejects the utterance (final hypothesis with text "",
+  A word the grammar path stretches far beyond what its sounds take is no word
+  either (a breath in fit "faster" over 1.6 s; ``WORD_BASE_FRAMES``).
+  Any check failing rejects the utterance (final hypothesis with text "",
   and what free decoding heard in ``overheard``, so crisis words said where
   only commands were expected still reach the safety check; accepted commands
   carry it too: "I want to kill myself" can fit the grammar as "I want to leave").
@@ -134,6 +136,12 @@ COMPLETE_MIN_PHONES = 3  # a two-sound word ("no") fit the end of "go", "say" an
 COMPLETE_MAX_LOSS = 5000.0  # it may fit this much worse per frame than the part-way path
 COMPLETE_PHONE_MARGIN = -26000.0  # and must be this close to the phone loop per frame
 ONSET_SLACK_FRAMES = 5  # decoder frames a hint word may reach into free decoding's first word
+# A command word may last at most this many decoder frames (10 ms), plus this many per
+# sound in it: a breath in came out of the grammar as "faster" stretched over 1.6 s.
+# Measured on the bench's commands heard right (slow and reverberant ones included):
+# at most 27 frames for one sound, 70 for two, 85 for three, 93 for four, 99 for five;
+# the limit leaves 30-40 frames beyond those for a word drawn out in earnest.
+WORD_BASE_FRAMES, WORD_FRAMES_PER_SOUND = 40, 20
 # An utterance brought its own noise when its steady part is this much (power) over what
 # the filter held while it streamed in (10 dB; a room's noise wobbles by a few dB).
 OWN_NOISE_RATIO = 10.0
@@ -684,11 +692,14 @@ class PocketsphinxRecognizer:
         # the bench both such cases were the grammar's mistake ("next" for a noisy "yes",
         # "go on" for "no"), and no command it got right was lost.
         other = " ".join(free) in self._phrases and free != said
+        drawn_out = any(b - a + 1 > WORD_BASE_FRAMES + WORD_FRAMES_PER_SOUND
+                        * self._phone_count(w.split("(")[0])
+                        for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
         # Free decoding that heard no word at all heard no speech: a loud sigh came out
         # of the grammar as "no" (and passed the phone loop). On the bench free decoding
         # heard words in every utterance that was speech.
         ok = (bool(free) and extra <= MAX_EXTRA_WORDS
               and len(free) - len(said) <= MAX_EXTRA_LENGTH and margin > min_margin
-              and not other)
+              and not other and not drawn_out)
         # Either way the free words go along: crisis words in them win (the core).
         return (text if ok else ""), round(confidence, 3), " ".join(free)
