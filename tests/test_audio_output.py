@@ -205,3 +205,30 @@ def test_the_speaker_says_a_prompt_again_without_converting_it_again(
         assert renders == ["Say that again."]
     finally:
         speaker.close()
+
+
+@pytest.mark.audio
+def test_a_speaker_that_cannot_wake_says_so_and_lets_the_session_go_on(
+        pulse: PulseServer, companion_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sounddevice as sd
+
+    from companion.audio import speaker as speaker_module
+
+    monkeypatch.setattr(speaker_module, "IDLE_SLEEP_S", 0.2)
+    speaker = speaker_module.AudioSpeaker()
+    try:
+        deadline = time.monotonic() + 3.0
+        while not speaker.output.asleep and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert speaker.output.asleep
+
+        def gone() -> None:
+            raise sd.PortAudioError("Device unavailable")
+
+        monkeypatch.setattr(speaker.output._stream, "start", gone)
+        done = threading.Event()
+        speaker.speak("p", "Still here.", True, lambda _id: done.set())
+        assert done.wait(10.0), "a prompt that cannot play must not hold the session"
+        assert speaker.output.asleep and not speaker.busy()
+    finally:
+        speaker.close()
