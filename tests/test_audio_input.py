@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import builtins
+import subprocess
+import sys
 import threading
 import time
 import wave
@@ -113,6 +115,41 @@ def test_a_steady_microphone_costs_no_pactl_runs(pulse: PulseServer,
     finally:
         pulse.load_mic()
         mic.close()
+
+
+WATCHER = (
+    "import sys, time\n"
+    "from companion.audio.input import MicInput\n"
+    "mic = MicInput()\n"
+    "mic.start()\n"
+    "print(mic._probe._events.pid, flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.audio
+def test_the_pactl_watcher_ends_with_a_killed_companion(pulse: PulseServer) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", WATCHER], env=pulse.env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        watcher = int(proc.stdout.readline())
+        assert running(watcher)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 2.0
+    while running(watcher) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(watcher), "pactl subscribe outlived the companion"
+
+
+def running(pid: int) -> bool:
+    """The process exists and has not ended (a zombie waiting to be reaped has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 @pytest.mark.audio

@@ -22,9 +22,11 @@ reopened stream delivers audio again.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import queue
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -46,15 +48,17 @@ BLOCK_S = 0.02
 LATENCY_S = 0.1
 
 
-def _end_with_parent() -> None:
-    """In the child: die with the companion, even if it is killed (Linux only)."""
-    try:
-        import ctypes
-        import signal
+def _ending_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel end the child when the companion ends (Linux).
 
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    prctl is looked up here, in the parent: the child, forked from a process with
+    threads, only makes the one call.
+    """
+    try:
+        prctl = ctypes.CDLL(None).prctl
     except (OSError, AttributeError):
-        pass
+        return None
+    return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class PulseProbe:
@@ -71,7 +75,7 @@ class PulseProbe:
         try:
             self._events = subprocess.Popen(["pactl", "subscribe"], stdout=subprocess.PIPE,
                                             stderr=subprocess.DEVNULL, text=True,
-                                            preexec_fn=_end_with_parent)
+                                            preexec_fn=_ending_with_parent())
         except OSError:
             return
         threading.Thread(target=self._follow, args=(self._events,), name="pulse-events",
