@@ -140,6 +140,7 @@ def test_an_idle_stream_sleeps_and_wakes_for_the_next_clip_with_its_clock_runnin
     try:
         rate = out.sample_rate
         rec = pulse.record_speaker(tmp_path / "out.raw")
+        time.sleep(0.2)  # the recorder's own start (without it, CI missed the first tone's start)
         done = threading.Event()
         out.play(tone(rate, 0.1), tag="first", on_done=lambda s: done.set())
         assert done.wait(2.0)
@@ -160,9 +161,12 @@ def test_an_idle_stream_sleeps_and_wakes_for_the_next_clip_with_its_clock_runnin
         assert starts and starts[0] - played_at < 0.1, "a woken stream must not hold speech back"
         time.sleep(0.3)
         recorded = rec.samples().astype(np.float32) / 32768
-        # both clips whole: nothing swallowed at the wake
-        assert loud_seconds(recorded, rec.rate) == pytest.approx(0.3, abs=0.02)
-        assert onsets(recorded, rec.rate).size == 2
+        found = onsets(recorded, rec.rate)
+        assert found.size == 2, found
+        # the clip that woke the stream, whole: nothing swallowed at the wake (its span:
+        # how many samples of a tone pass a threshold depends on where they fall on it)
+        loud = np.nonzero(np.abs(recorded[int(found[1] * rec.rate):]) > 0.05)[0]
+        assert (loud[-1] - loud[0] + 1) / rec.rate == pytest.approx(0.2, abs=0.005)
     finally:
         out.close()
 
