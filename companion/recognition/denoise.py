@@ -28,6 +28,14 @@ Hann, which adds back to the input exactly when nothing is taken out), so the
 output runs 10 ms behind the input: one decoder frame, so the decoder's frames
 fall on the same samples as without the filter (with a 15 ms lag, borderline
 commands on the bench moved both ways).
+
+RNNoise (the neural suppressor of pyrnnoise, run at 48 kHz) was measured in its
+place on the bench's 812 commands: over the whole stream it heard more commands
+in noise that came with the words (0.73 -> 0.87) but fewer in all (0.898 ->
+0.853): it bent kal's telephone-band voice (clean 2 -> 9 misses), and what it
+let through of a steady fan opened utterances of their own, so commands in
+steady noise fell 0.78 -> 0.65. On each utterance alone, for the command check
+only, it did worse still (0.884, and 3 sentences in 117 taken for commands).
 """
 
 from __future__ import annotations

@@ -247,6 +247,11 @@ class PocketsphinxRecognizer:
                 # No second flat-lexicon pass: it cost 0.4-0.9 s at the end of a
                 # 15 s phrase and changed no command result on the bench.
                 fwdflat=False,
+                # The model's other defaults are kept. Measured on the bench's 812
+                # commands (0.898 with them, 1 sentence in 117 taken for a command):
+                # fillprob 1e-2 0.889, wip 0.2 0.892, silprob 0.1 0.894, wider beams
+                # (1e-60, wbeam 1e-40) 0.881, remove_noise off 0.898; none fewer
+                # false activations.
             )
             self._decoder.add_lm_file("lm", f"{base}/en-us.lm.bin")
             self._decoder.add_allphone_file("phone", f"{base}/en-us-phone.lm.bin")
