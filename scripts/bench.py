@@ -347,6 +347,9 @@ def main() -> int:
         return 2
     trials = args.trials or (6 if args.quick else 20)
     report: dict[str, dict] = {"shipped": {}, "naive": {}}
+    configs = args.configs.split(",")
+    if unknown := [c for c in configs if c not in report]:
+        parser.error(f"unknown config {', '.join(unknown)} (choose from shipped, naive)")
     if not args.skip_recognition:
         for name, figures in recognition(args.quick, args.cache).items():
             report[name].update(figures)
@@ -355,7 +358,7 @@ def main() -> int:
         server.activate()
         overhead = round_trip_s()
     report["probe_round_trip_s"] = {"value": round(overhead, 4)}
-    for config in args.configs.split(","):
+    for config in configs:
         report[config].update(live(config, trials, spoken, overhead,
                                    cpu_window_s=5.0 if args.quick else 10.0,
                                    session_s=args.session_minutes * 60,
