@@ -349,7 +349,7 @@ def main() -> int:
     report: dict[str, dict] = {"shipped": {}, "naive": {}}
     configs = args.configs.split(",")
     if unknown := [c for c in configs if c not in report]:
-        parser.error(f"unknown config {', '.join(unknown)} (choose from shipped, naive)")
+        parser.error(f"unknown config {', '.join(unknown)} (choose from {', '.join(report)})")
     if not args.skip_recognition:
         for name, figures in recognition(args.quick, args.cache).items():
             report[name].update(figures)

@@ -50,7 +50,7 @@ fi
 # Byte-compile the package (only what changed): an editable install leaves that to
 # the first run, and where PYTHONDONTWRITEBYTECODE is set every launch compiled ~50
 # modules again (bench, 3 runs each: launch to first audio 0.36-0.38 -> 0.29-0.33 s).
-"$VENV/bin/python" -m compileall -q companion >/dev/null
+"$VENV/bin/python" -m compileall -q companion
 
 case "$MODE" in
   ground)
