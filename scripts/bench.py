@@ -15,7 +15,9 @@ of speech, instead of the shipped rejection + commit on stable partials.
   monitor) is subtracted.
   - response latency: end of a spoken "repeat", "pause" or "resume" to the
     first sample of the reply;
-  - launch to first audio: process start to the first sample of speech;
+  - launch to first audio: process start to the first sample of speech, the
+    median of ``--launches`` launches (each with an empty speech cache, as a
+    first run has; one launch alone swung 0.3-0.6 s between runs on a 2-core VM);
   - CPU while listening: process CPU time (with its finished children's) over
     10 s of silence, in % of a core;
   - peak RSS: the process's VmHWM at the end.
@@ -227,6 +229,30 @@ def companion_env(server: PulseServer, home: str) -> dict[str, str]:
     return env
 
 
+def launches(config: str, count: int, overhead_s: float) -> dict:
+    """Launch to first audio, ``count`` times: each a new process and an empty home."""
+    times = []
+    with PulseServer() as server:
+        for _ in range(count):
+            with tempfile.TemporaryDirectory(prefix="bench-home-") as home:
+                env = companion_env(server, home)
+                probe = Probe("speaker.monitor", minutes=1)
+                companion = None
+                try:
+                    launched = probe.frame_now()
+                    companion = Companion(env, naive=config == "naive")
+                    first = probe.first_sound(launched, timeout_s=30)
+                    if first is not None:
+                        times.append((first - launched) / RATE - overhead_s / 2)
+                finally:
+                    if companion is not None:
+                        companion.close()
+                    probe.close()
+    return {"launch_to_first_audio_s": round(float(np.median(times)), 3) if times else None,
+            "launch_to_first_audio_max_s": round(max(times), 3) if times else None,
+            "launches": len(times)}
+
+
 def live(config: str, trials: int, spoken: dict[str, tuple[np.ndarray, float]], overhead_s: float,
          cpu_window_s: float, session_s: float = 0.0, floor_dbfs: float | None = None) -> dict:
     """One run of the real CLI on fresh virtual devices; the live figures for ``config``."""
@@ -235,9 +261,7 @@ def live(config: str, trials: int, spoken: dict[str, tuple[np.ndarray, float]], 
         probe = Probe("speaker.monitor", floor_dbfs=floor_dbfs)
         companion = None
         try:
-            launched = probe.frame_now()
             companion = Companion(env, naive=config == "naive")
-            first = probe.first_sound(launched, timeout_s=30)
             companion.expect("say next")
             companion.expect("(listening)")
             time.sleep(1.0)
@@ -276,8 +300,6 @@ def live(config: str, trials: int, spoken: dict[str, tuple[np.ndarray, float]], 
         "latency_p50_ms": round(float(np.percentile(ms, 50)), 1) if ms.size else None,
         "latency_p95_ms": round(float(np.percentile(ms, 95)), 1) if ms.size else None,
         "latency_trials": len(latencies), "replies_missed": missed,
-        "launch_to_first_audio_s": (round((first - launched) / RATE - overhead_s / 2, 3)
-                                    if first is not None else None),
         "cpu_listening_pct": round(cpu_pct, 2),
         "session_minutes": round(session_wall / 60, 1),
         "cpu_session_pct": round(session_pct, 2),
@@ -338,6 +360,8 @@ def main() -> int:
                         "(CPU and peak RSS are then over the whole session)")
     parser.add_argument("--configs", default="shipped,naive",
                         help="which live configurations to run (comma-separated)")
+    parser.add_argument("--launches", type=int, default=5,
+                        help="launches timed per config (the median is reported)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench-speech")
     parser.add_argument("--mic-floor-dbfs", type=float, default=None,
                         help="a steady white-noise floor in the microphone at this level")
@@ -363,6 +387,7 @@ def main() -> int:
                                    cpu_window_s=5.0 if args.quick else 10.0,
                                    session_s=args.session_minutes * 60,
                                    floor_dbfs=args.mic_floor_dbfs))
+        report[config].update(launches(config, args.launches, overhead))
     print(json.dumps({"targets": TARGETS, **report}, indent=2, ensure_ascii=False))
     print()
     print(table(report))
