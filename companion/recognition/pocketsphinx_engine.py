@@ -652,7 +652,8 @@ class PocketsphinxRecognizer:
         utterance's, so the checks adapt it to the room three times per command.
         Restoring it after each (one update per utterance) was measured: the
         "noise" variant fell from 0.72 to 0.53 (all commands 0.898 -> 0.867), so
-        that fast adaptation is kept, and a change in how many decodes run moves
+        that fast adaptation is kept; two more updates per command did not help
+        either (0.882, "noise" 0.67). A change in how many decodes run moves
         every later result a little (see scripts/bench_recognition.py).
         """
         self._decoder.activate_search(search)
