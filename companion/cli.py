@@ -35,6 +35,10 @@ def _add_voice_options(parser: argparse.ArgumentParser) -> None:
                         help="microphone (see `companion devices`)")
     parser.add_argument("--output-device", metavar="NAME_OR_INDEX",
                         help="speaker (see `companion devices`)")
+    parser.add_argument("--region", help="where you are, for helpline numbers (US, UK, IE, "
+                        "CA, EU, ...; default: from your system locale)")
+    parser.add_argument("--discreet", action="store_true", default=None,
+                        help="crisis numbers on screen only, never said aloud")
     _add_engine_options(parser)
 
 
@@ -52,8 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
                             description="A short spoken grounding session: pause, notice, "
                             "question the thought, choose what to do next.")
     _add_voice_options(ground)
-    ground.add_argument("--region", help="where you are, for helpline numbers (US, UK, IE, "
-                        "CA, EU, ...; default: from your system locale)")
     ground.add_argument("--diagram", type=Path, metavar="FILE",
                         help="write the flow's state diagram (Mermaid) to FILE and exit")
 

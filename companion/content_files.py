@@ -57,10 +57,15 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def packaged(name: str) -> dict[str, Any]:
+    """The package's own copy of content file ``name``, ignoring the user's."""
+    text = resources.files("companion.content").joinpath(name).read_text(encoding="utf-8")
+    return parse_toml(text, f"companion/content/{name}")
+
+
 def load(name: str, user_dir: Path | None = None) -> dict[str, Any]:
     """Load package content ``name`` (e.g. "commands.toml") merged with the user's copy."""
-    packaged = resources.files("companion.content").joinpath(name)
-    data = parse_toml(packaged.read_text(encoding="utf-8"), f"companion/content/{name}")
+    data = packaged(name)
     user_file = (user_dir or config_dir()) / name
     if user_file.is_file():
         data = merge(data, read_toml(user_file))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_CONTRACTIONS = {
+CONTRACTIONS = {
     "i'm": "i am", "im": "i am", "i've": "i have", "ive": "i have", "i'll": "i will",
     "i'd": "i would", "you're": "you are", "youre": "you are", "it's": "it is",
     "that's": "that is", "thats": "that is", "don't": "do not", "dont": "do not",
@@ -55,7 +55,7 @@ def words(text: str) -> list[str]:
         if token.isdigit():
             out.extend(spell_number(int(token)).split())
             continue
-        expanded = _CONTRACTIONS.get(token) or token.replace("'", "")
+        expanded = CONTRACTIONS.get(token) or token.replace("'", "")
         out.extend(expanded.split())
     return out
 

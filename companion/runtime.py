@@ -52,6 +52,8 @@ class Speaker(Protocol):
 
     def busy(self) -> bool: ...
 
+    def must_finish(self) -> bool: ...
+
     def prerender(self, texts: list[str]) -> None: ...
 
     def close(self) -> None: ...
@@ -212,12 +214,20 @@ class Runtime:
             self._quiet_until = time.monotonic() + GUARD_S
             self._reset_needed.set()
 
-    def _drain_speech(self, limit_s: float = 8.0) -> None:
-        """Let the goodbye finish playing (bounded), then close the speaker."""
+    def _drain_speech(self, limit_s: float = 8.0, resources_limit_s: float = 120.0) -> None:
+        """Let the goodbye finish playing (bounded), then close the speaker.
+
+        Crisis numbers being said are never cut off: speech that must finish
+        (not interruptible) is waited for up to ``resources_limit_s``, a bound
+        only a stuck device reaches.
+        """
         speaker = self.shell.speaker
         assert speaker is not None
-        deadline = time.monotonic() + limit_s
-        while speaker.busy() and time.monotonic() < deadline:
+        start = time.monotonic()
+        while speaker.busy():
+            waited = time.monotonic() - start
+            if waited >= resources_limit_s or (waited >= limit_s and not speaker.must_finish()):
+                break
             time.sleep(0.05)
         speaker.close()
 

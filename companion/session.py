@@ -31,10 +31,14 @@ def load_settings() -> dict[str, Any]:
     return content_files.load("settings.toml")
 
 
-def open_safety(cli_region: str | None, settings: dict[str, Any]) -> Safety:
-    """Crisis matching and helplines for the region: flag, then settings, then locale."""
-    region = resolve_region(cli_region, settings.get("region") or None)
-    return Safety.load(region)
+def open_safety(args: argparse.Namespace | None, settings: dict[str, Any]) -> Safety:
+    """Crisis matching and helplines for the region (flag, then settings, then locale),
+    discreet when ``--discreet`` or the settings ask for it."""
+    region = resolve_region(getattr(args, "region", None), settings.get("region") or None)
+    discreet = getattr(args, "discreet", None)
+    if discreet is None:
+        discreet = bool(settings.get("discreet", False))
+    return Safety.load(region, discreet=discreet)
 
 
 class StoreAdapter:
@@ -120,7 +124,7 @@ def assemble_session(args: argparse.Namespace, screen: Screen, store: StoreAdapt
                      text_note: str) -> Session:
     """The part every session shares: settings, safety, context, shell, and voice or text."""
     settings = load_settings()
-    safety = open_safety(getattr(args, "region", None), settings)
+    safety = open_safety(args, settings)
     rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
     args.voice = args.voice or settings.get("voice") or None
     ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, first_run, extra)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from companion import effects as fx
 from companion import events as ev
 from companion.core.flow import Context, Flow
@@ -19,20 +21,35 @@ class FakeClock:
         return self.now_s
 
 
+@dataclass(frozen=True)
+class FakeAnswer:
+    screen: str
+    spoken: str
+    quiet_end: bool
+
+
 class FakeSafety:
-    """Flags a fixed phrase; the real matcher has its own tests."""
+    """Flags fixed phrases; the real detector has its own tests.
 
-    def is_crisis(self, text: str) -> bool:
-        return "hurt myself" in text.lower()
+    "hurt myself" gets the spoken numbers; "he hits me" the discreet answer
+    (a short line, a quiet end); with ``discreet`` nothing is spoken.
+    """
 
-    def spoken(self) -> str:
-        return "Call 988."
+    def __init__(self, discreet: bool = False) -> None:
+        self.discreet = discreet
 
-    def screen(self) -> str:
-        return "US: 988"
+    def check(self, text: str) -> FakeAnswer | None:
+        if "hurt myself" in text.lower():
+            return FakeAnswer("US: 988", "" if self.discreet else "Call 988.", False)
+        if "he hits me" in text.lower():
+            return FakeAnswer("US: 911, 800", "" if self.discreet else "Numbers on screen.", True)
+        return None
 
-    def resources_spoken(self) -> str:
-        return "988."
+    def unsafe_choice(self) -> FakeAnswer:
+        return FakeAnswer("US: 988", "" if self.discreet else "988.", True)
+
+    def ended_quietly(self) -> str:
+        return "Ended quietly."
 
 
 class Driver:

@@ -50,6 +50,7 @@ class AudioSpeaker:
         self._jobs: queue.Queue[tuple[int, str, str, bool, int, Done] | None] = queue.Queue()
         self._generation = 0  # bumped by stop(): jobs from before are dropped
         self._pending = 0
+        self._must_finish = 0  # not-interruptible prompts queued or playing
         self._lock = threading.Lock()
         self._recent: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()  # worker only
         self._worker = threading.Thread(target=self._work, name="speaker", daemon=True)
@@ -59,7 +60,10 @@ class AudioSpeaker:
         """Queue ``text``; ``on_done(prompt_id)`` once its last sample has played."""
         with self._lock:
             self._pending += 1
+            self._must_finish += not interruptible
             generation = self._generation
+        if not interruptible:
+            on_done = self._counting_done(on_done)
         # The rate now, not at render time: SetRate only changes prompts asked for later.
         self._jobs.put((generation, prompt_id, text, interruptible, self.rate_wpm, on_done))
 
@@ -82,6 +86,18 @@ class AudioSpeaker:
             if self._pending:
                 return True
         return self.output.busy_until_s() > self.output.now_s()
+
+    def must_finish(self) -> bool:
+        """True while a prompt that may not be cut short (crisis numbers) is still to end."""
+        with self._lock:
+            return self._must_finish > 0
+
+    def _counting_done(self, on_done: Done) -> Done:
+        def done(prompt_id: str) -> None:
+            with self._lock:
+                self._must_finish -= 1
+            on_done(prompt_id)
+        return done
 
     def close(self) -> None:
         self._jobs.put(None)

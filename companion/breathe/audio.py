@@ -102,6 +102,10 @@ class StreamSpeaker:
         with self._lock:
             return bool(self._pending)
 
+    def must_finish(self) -> bool:
+        with self._lock:
+            return not all(self._pending.values())
+
     def prerender(self, texts: list[str]) -> None:
         self.renderer.prerender(texts)
 

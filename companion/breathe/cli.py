@@ -58,7 +58,6 @@ def add_breathe_commands(subparsers: Any) -> argparse.ArgumentParser:
                         help="list past breathing sessions and exit")
     parser.add_argument("--list", dest="list_patterns", action="store_true",
                         help="list the breathing patterns and exit")
-    parser.add_argument("--region", help="where you are, for helpline numbers")
     parser.add_argument("--schedule-log", type=Path, help=argparse.SUPPRESS)
     _add_voice_options(parser)
     parser.set_defaults(func=cmd_breathe)

@@ -20,7 +20,7 @@ from typing import Any
 from companion import effects as fx
 from companion.breathe.patterns import Pattern
 from companion.breathe.schedule import Planned, Planner, schedule
-from companion.core.flow import Context, Flow, Step
+from companion.core.flow import Context, CrisisAnswer, Flow, Step
 
 TICK = "breathe.tick"
 END = "breathe.end"
@@ -251,12 +251,12 @@ class BreatheFlow(Flow):
             self._end_session()
         # otherwise breathing restarts once "resumed" has been said (after_speech)
 
-    def _crisis(self) -> None:
+    def _crisis(self, answer: CrisisAnswer) -> None:
         """Crisis words pause the breathing first, so resources are heard clearly."""
         if self.state == "breathing" and not self.paused:
             self.paused = True
             self.on_pause()
-        super()._crisis()
+        super()._crisis(answer)
 
     def cancel_flow_timers(self) -> None:
         self._emit(fx.CancelTimer(TICK))

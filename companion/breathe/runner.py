@@ -93,7 +93,7 @@ def run_breathe(args: argparse.Namespace, pattern: Pattern,
     screen = Screen()
     vocabulary = Vocabulary.load()
     settings = load_settings()
-    safety = open_safety(getattr(args, "region", None), settings)
+    safety = open_safety(args, settings)
     args.rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
     args.voice = args.voice or settings.get("voice") or None
     cue_mode = args.cues

@@ -6,7 +6,8 @@ owns what every step has in common, so each flow only declares its steps:
 - every prompt is spoken, then the core listens for the step's intents;
 - "repeat", "help", "slower", "faster", "pause"/"resume" and "stop" always work;
 - crisis language, typed or spoken (even where only commands are listened
-  for: ``Overheard``), gets helpline resources before anything else;
+  for: ``Overheard``), gets helpline resources before anything else, and
+  they are shown again as the session ends;
 - silence earns one gentle re-prompt, never more;
 - Ctrl-C or "stop" ends within one response and keeps what was done.
 
@@ -31,20 +32,31 @@ _DEVICE_NAMES = {"input": "microphone", "output": "speaker"}
 MIN_RATE_WPM, MAX_RATE_WPM, RATE_STEP_WPM = 90, 220, 20
 
 
+class CrisisAnswer(Protocol):
+    """What the safety check answers: ``screen`` always holds the numbers; ``spoken``
+    may be "" (discreet); ``quiet_end`` offers to end without another spoken word."""
+
+    @property
+    def screen(self) -> str: ...
+
+    @property
+    def spoken(self) -> str: ...
+
+    @property
+    def quiet_end(self) -> bool: ...
+
+
 class SafetyNet(Protocol):
-    """What the core needs from the safety module (crisis matching + resources)."""
+    """What the core needs from the safety check: an answer for crisis language."""
 
-    def is_crisis(self, text: str) -> bool:
-        """True when ``text`` (typed or recognized) contains crisis language."""
+    def check(self, text: str) -> CrisisAnswer | None:
+        """The answer for ``text`` (typed or recognized), or None when it holds none."""
 
-    def spoken(self) -> str:
-        """Calm spoken words with the helpline numbers for the person's region."""
+    def unsafe_choice(self) -> CrisisAnswer:
+        """The numbers for someone who chose to leave because it is not safe."""
 
-    def screen(self) -> str:
-        """The full resource list for the screen."""
-
-    def resources_spoken(self) -> str:
-        """Only the numbers, for a step that has already said why."""
+    def ended_quietly(self) -> str:
+        """The line shown when a session ends quietly after a discreet answer."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,8 @@ class Flow:
         self._last_say: fx.Say | None = None
         self._listen_after: str | None = None  # prompt id after which we listen
         self._reprompted = False
+        self._crisis_shown: CrisisAnswer | None = None  # the numbers, shown again at the end
+        self._quiet_end = False  # after a discreet answer "stop" ends without a word
         self.machine = Machine(
             model=self,
             states=self.STATES,
@@ -124,15 +138,15 @@ class Flow:
         elif isinstance(event, ev.TimerFired):
             self._on_timer(event.timer_id)
         elif isinstance(event, ev.Heard):
-            # "I want to kill myself" can fit the grammar as "I want to leave": crisis
-            # words in what free recognition heard of it go to the safety check.
-            crisis = event.overheard and self.ctx.safety.is_crisis(event.overheard)
-            text = event.overheard if crisis else event.text
-            if text.strip():
-                self._on_input(text, event.intent)
+            # "I want to kill myself" can fit the grammar as "I want to leave": what
+            # free recognition heard of it goes to the safety check first.
+            answer = self.ctx.safety.check(event.overheard) if event.overheard else None
+            if event.text.strip() or answer is not None:
+                self._on_input(event.text, event.intent, answer)
         elif isinstance(event, ev.Overheard):
-            if self.ctx.safety.is_crisis(event.text):
-                self._crisis()
+            answer = self.ctx.safety.check(event.text)
+            if answer is not None:
+                self._crisis(answer)
         elif isinstance(event, ev.Typed):
             if event.text.strip():
                 self._on_input(event.text, self.ctx.vocabulary.match_typed(event.text))
@@ -218,14 +232,19 @@ class Flow:
     def on_timer(self, timer_id: str) -> None:
         """Hook: a flow timer fired (not called while paused)."""
 
-    def _on_input(self, text: str, intent: str | None) -> None:
-        if self.ctx.safety.is_crisis(text) and intent != "unsafe":
+    def _on_input(self, text: str, intent: str | None,
+                  answer: CrisisAnswer | None = None) -> None:
+        answer = answer or self.ctx.safety.check(text)
+        if answer is not None and intent != "unsafe":
             # "it's not safe" as a command leads to its own step with resources.
-            self._crisis()
+            self._crisis(answer)
             if intent != "stop":
                 return
         self._emit(fx.CancelTimer(SILENCE_TIMER))
-        if intent == "stop":
+        if intent == "stop" and self._quiet_end:
+            self._emit(fx.Show(self.ctx.safety.ended_quietly(), style="crisis"))
+            self.finish(completed=False, say_goodbye=False)
+        elif intent == "stop":
             self.finish(completed=False, say_goodbye=True)
         elif intent == "help":
             self._help()
@@ -259,10 +278,20 @@ class Flow:
         """Hook: the person resumed; pick up where the step was."""
         self._repeat()
 
-    def _crisis(self) -> None:
+    def _crisis(self, answer: CrisisAnswer) -> None:
+        """Numbers on screen at once; said in full (never cut short) unless discreet."""
         self._emit(fx.StopSpeaking())
-        self._emit(fx.Show(self.ctx.safety.screen(), style="crisis"))
-        self.say_text("crisis", self.ctx.safety.spoken(), listen=True, interruptible=False)
+        self.show_resources(answer)
+        if answer.spoken:
+            self.say_text("crisis", answer.spoken, listen=True, interruptible=False)
+        else:
+            self.listen_now()
+
+    def show_resources(self, answer: CrisisAnswer) -> None:
+        """Put the numbers on screen; they are shown again as the session ends."""
+        self._emit(fx.Show(answer.screen, style="crisis"))
+        self._crisis_shown = answer
+        self._quiet_end = self._quiet_end or answer.quiet_end
 
     def _help(self) -> None:
         step = self.STEPS.get(self.state, Step(None))
@@ -305,6 +334,8 @@ class Flow:
         if say_goodbye and not completed:
             self._emit(fx.StopSpeaking())
             self.say("stopped")
+        if self._crisis_shown is not None:  # the last thing on screen: the numbers
+            self._emit(fx.Show(self._crisis_shown.screen, style="crisis"))
         record = {
             "steps": list(self.done_steps),
             "duration_s": round(self.ctx.clock() - self.started_at_s, 1),

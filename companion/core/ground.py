@@ -197,10 +197,16 @@ class GroundFlow(Flow):
 
     def _enter_unsafe(self) -> None:
         self.choice = "unsafe"
-        self.say("unsafe", interruptible=False)
-        self.say("unsafe_resources", interruptible=False)
-        self._emit(fx.Show(self.ctx.safety.screen(), style="crisis"))
-        self.say_text("resources", self.ctx.safety.resources_spoken(), interruptible=False)
+        answer = self.ctx.safety.unsafe_choice()
+        if answer.spoken:
+            self.say("unsafe", interruptible=False)
+            self.say("unsafe_resources", interruptible=False)
+        else:  # discreet: nothing about it is said aloud
+            prompts = self.ctx.prompts
+            self._emit(fx.Show(f"{prompts['unsafe']} {prompts['unsafe_resources']}"))
+        self.show_resources(answer)
+        if answer.spoken:
+            self.say_text("resources", answer.spoken, interruptible=False)
         self.trigger("next")
 
     def _enter_close(self) -> None:

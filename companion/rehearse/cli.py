@@ -47,7 +47,6 @@ def add_rehearse_commands(subparsers: Any) -> argparse.ArgumentParser:
                         help="show practice over sessions and write a plot, then exit")
     parser.add_argument("--plot", type=Path, metavar="FILE.png",
                         help="with --progress: where to write the plot")
-    parser.add_argument("--region", help="where you are, for helpline numbers")
     _add_voice_options(parser)
     parser.set_defaults(func=cmd_rehearse)
     sub = parser.add_subparsers(dest="rehearse_command", metavar="COMMAND")
