@@ -50,7 +50,7 @@ def test_grammar_recognizes_each_word_with_partials(audio_dir: Path, word: str) 
     rec = VoskRecognizer(MODEL)
     rec.set_grammar(Grammar(phrases=WORDS))
     hyps = feed(rec, read_samples(synth(word, "espeak-ko", audio_dir)))
-    finals = [h for h in hyps if h.final]
+    finals = [h for h in hyps if h.final and h.text]
     assert [h.text for h in finals] == [word]
     assert any(not h.final for h in hyps)  # partials streamed before the final
     assert 0.2 < finals[0].start_s < finals[0].end_s < 2.5
@@ -95,3 +95,43 @@ def test_silence_gives_no_final() -> None:
     rec = VoskRecognizer(MODEL)
     rec.set_grammar(Grammar(phrases=WORDS))
     assert [h for h in feed(rec, np.zeros(48000, np.int16)) if h.final and h.text] == []
+
+
+SENTENCE = "오늘은 날씨가 정말 좋네요"  # "the weather is really nice today": no command
+
+
+def test_speech_outside_the_grammar_reaches_the_safety_check(audio_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """Where only commands are listened for, a free decode beside the grammar hears the
+    sentence, and what it heard is what the safety check reads (here a crisis pattern
+    of the user's own, made of a word free recognition hears in it)."""
+    from companion.safety import Safety
+
+    samples = np.concatenate([read_samples(synth(SENTENCE, "espeak-ko", audio_dir)),
+                              np.zeros(16000, np.int16)])
+    dictation = VoskRecognizer(MODEL)
+    dictation.set_grammar(Grammar(dictation=True))
+    words = " ".join(h.text for h in feed(dictation, samples) if h.final).split()
+    assert words, "free recognition heard nothing in the sentence"
+    (tmp_path / "safety.toml").write_text(
+        f'[categories.mine]\npatterns = ["{max(words, key=len)}"]\n', encoding="utf-8")
+    safety = Safety.load("US", user_dir=tmp_path)
+
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    # Rejected, or (as the grammar alone does with this sentence) forced into a command
+    # and committed early: either way free recognition of it goes along.
+    finals = [h for h in feed(rec, samples) if h.final]
+    overheard = " ".join(h.overheard for h in finals)
+    assert safety.check(overheard) is not None, overheard
+
+
+def test_a_command_carries_what_free_recognition_heard(audio_dir: Path) -> None:
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    samples = np.concatenate([read_samples(synth("안녕하세요", "espeak-ko", audio_dir)),
+                              np.zeros(3200, np.int16),
+                              read_samples(synth(SENTENCE, "espeak-ko", audio_dir))])
+    finals = [h for h in feed(rec, samples) if h.final]
+    assert [h.text for h in finals if h.text][:1] == ["안녕하세요"]
+    assert len(" ".join(h.overheard for h in finals).split()) >= 2  # the sentence went on

@@ -7,6 +7,12 @@ phrases plus ``"[unk]"`` so out-of-grammar speech lands on ``[unk]`` and is
 rejected. Vosk's own endpoint waits 0.5-1 s after speech, so in command mode
 the final is committed once the partial is a complete phrase that has not
 changed for ~200 ms of audio.
+
+Where only commands are listened for, a second ``KaldiRecognizer`` without
+a grammar hears the same audio (:class:`FreeListener`): what it made of each
+utterance goes along as ``overheard``, so crisis words said at a command step
+reach the safety check whether the grammar rejected them, forced them into a
+command, or committed a command before the sentence went on.
 """
 
 from __future__ import annotations
@@ -61,6 +67,39 @@ def load_model(model_path: str | Path) -> Any:
         return model
 
 
+class FreeListener:
+    """Free recognition of the same audio beside a command grammar, one utterance at a time."""
+
+    def __init__(self, make: Any) -> None:
+        self._make = make
+        self._rec: Any = None
+        self._heard: list[str] = []  # segments Vosk's own endpointing already closed
+
+    def accept(self, block: bytes) -> None:
+        if self._rec is None:
+            self._rec = self._make()
+        if self._rec.AcceptWaveform(block):
+            self._heard.append(json.loads(self._rec.Result()).get("text", ""))
+
+    def so_far(self) -> str:
+        """What it has heard of the utterance up to now (partial words included)."""
+        partial = json.loads(self._rec.PartialResult()).get("partial", "") if self._rec else ""
+        return _clean(" ".join([*self._heard, partial]))
+
+    def end(self) -> str:
+        """Everything heard of the utterance; starts afresh for the next one."""
+        last = json.loads(self._rec.FinalResult()).get("text", "") if self._rec else ""
+        heard = _clean(" ".join([*self._heard, last]))
+        self._heard = []
+        if self._rec is not None:
+            self._rec.Reset()
+        return heard
+
+
+def _clean(text: str) -> str:
+    return " ".join(w for w in text.split() if w != UNK).strip()
+
+
 class VoskRecognizer:
     """Streaming Vosk recognizer with per-mode grammars and fast commits."""
 
@@ -80,7 +119,10 @@ class VoskRecognizer:
         self._partial_since = 0
         self._heard_from = 0  # sample where the first non-empty partial appeared
         self._committed = False  # a fast commit happened; ignore the rest of this utterance
+        self._committed_text = ""  # ... of this command
         self._origin_s = 0.0  # stream time at which the KaldiRecognizer's own clock is 0
+        self._free = FreeListener(
+            lambda: self._vosk.KaldiRecognizer(self._model, float(SAMPLE_RATE_HZ)))
         self._rec = self._make(self._grammar)
 
     def _make(self, grammar: Grammar) -> Any:
@@ -112,10 +154,13 @@ class VoskRecognizer:
         """Feed int16 mono 16 kHz samples; return partial and final hypotheses."""
         block = np.asarray(samples, dtype=np.int16).reshape(-1)
         self._samples += block.size
-        if self._rec.AcceptWaveform(block.tobytes()):
+        data = block.tobytes()
+        if self._command_mode:
+            self._free.accept(data)
+        if self._rec.AcceptWaveform(data):
             return self._final(json.loads(self._rec.Result()))
         partial = json.loads(self._rec.PartialResult())
-        text = self._clean(partial.get("partial", ""))
+        text = _clean(partial.get("partial", ""))
         if self._committed or not text:
             return []
         out: list[Hypothesis] = []
@@ -127,12 +172,13 @@ class VoskRecognizer:
             out.append(Hypothesis(text, False, self._utt_start / SAMPLE_RATE_HZ, now))
         stable_s = (self._samples - self._partial_since) / SAMPLE_RATE_HZ
         if self._command_mode and text in self._phrases and stable_s >= FAST_COMMIT_S:
-            self._committed = True
+            self._committed, self._committed_text = True, text
             # Partial-word times would need SetPartialWords, which delays partials by
             # ~1 s here; so times are approximate: first partial and last change.
             start = self._heard_from / SAMPLE_RATE_HZ
             end = self._partial_since / SAMPLE_RATE_HZ
-            out.append(Hypothesis(text, True, round(start, 3), round(end, 3), None, ()))
+            out.append(Hypothesis(text, True, round(start, 3), round(end, 3), None, (),
+                                  overheard=self._free.so_far()))
         return out
 
     def flush(self) -> list[Hypothesis]:
@@ -142,6 +188,7 @@ class VoskRecognizer:
     def reset(self) -> None:
         """Drop any audio in progress."""
         self._pending = self._pending or self._grammar
+        self._free.end()
         self._after_utterance()
 
     def _after_utterance(self) -> None:
@@ -152,10 +199,6 @@ class VoskRecognizer:
             self._rec = self._make(self._pending)
             self._pending = None
 
-    @staticmethod
-    def _clean(text: str) -> str:
-        return " ".join(w for w in text.split() if w != UNK).strip()
-
     def _words(self, items: list[dict[str, Any]]) -> tuple[Word, ...]:
         """Vosk word dicts -> Words on the stream clock (Vosk's clock starts per recognizer)."""
         return tuple(Word(w["word"], round(self._origin_s + float(w["start"]), 3),
@@ -164,19 +207,28 @@ class VoskRecognizer:
                      for w in items if w.get("word") != UNK)
 
     def _final(self, result: dict[str, Any]) -> list[Hypothesis]:
-        """Turn a Vosk result into a final hypothesis (none if a fast commit already spoke)."""
+        """Turn a Vosk result into a final hypothesis.
+
+        After a fast commit the rest of the utterance is not a second command, but
+        what free recognition heard of all of it still goes to the safety check.
+        """
         committed = self._committed
+        command_mode = self._command_mode
+        overheard = self._free.end() if command_mode else ""
         raw = result.get("text", "")
         words = self._words(result.get("result", []))
         start = self._utt_start / SAMPLE_RATE_HZ
         end = self._samples / SAMPLE_RATE_HZ
         self._after_utterance()
         if committed or (not raw and not words):
-            return []
-        text = self._clean(raw)
-        if self._command_mode and (UNK in raw.split() or _norm(text) not in self._phrases):
+            more = overheard and _norm(overheard) != self._committed_text
+            return [Hypothesis("", True, round(start, 3), round(end, 3),
+                               overheard=overheard)] if more else []
+        text = _clean(raw)
+        if command_mode and (UNK in raw.split() or _norm(text) not in self._phrases):
             text, words = "", ()
         confidence = min((w.confidence for w in words if w.confidence is not None), default=None)
         if words:
             start, end = words[0].start_s, words[-1].end_s
-        return [Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words)]
+        return [Hypothesis(text, True, round(start, 3), round(end, 3), confidence, words,
+                           overheard=overheard)]

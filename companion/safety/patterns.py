@@ -24,7 +24,7 @@ from companion.errors import ContentError
 from companion.normalize import words
 
 _TOKEN = re.compile(
-    r"\s*(\(|\)|\[|\]|\||&|!?\{[a-z_]+\}|\.\.\.|\*|[a-z0-9']+\*?)")
+    r"\s*(\(|\)|\[|\]|\||&|!?\{[a-z_]+\}|\.\.\.|\*|[^\W_][\w']*\*?)")
 _ANY_WORD = r"\S+ "
 
 
