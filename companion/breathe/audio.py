@@ -1,4 +1,4 @@
-"""The audio side of a breathing session: cue bank, speaker, half-duplex gate.
+"""The audio side of a breathing session: cue bank, speaker, the microphone's cue filter.
 
 Everything audible goes through one persistent :class:`SpeechOutput`. Cues
 are rendered (tones synthesized, phase words spoken by the TTS renderer)
@@ -18,12 +18,14 @@ import numpy as np
 
 from companion.audio.output import SpeechOutput
 from companion.audio.resample import resample
+from companion.breathe.cancel import ToneCanceller
 from companion.breathe.tones import all_tones
 from companion.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-GUARD_S = 0.3  # after a cue leaves the speaker, before the microphone counts again
+GUARD_S = 0.3  # after a spoken cue leaves the speaker, before the microphone counts again
+CLOCK_DRIFT = 5e-4  # how far the sound card's clock may run from the system's (500 ppm)
 
 
 def voice_cue_texts(cue_words: dict[str, str], count_words: list[str],
@@ -115,17 +117,30 @@ class StreamSpeaker:
 
 
 class GatedSource:
-    """Wraps the microphone: while a cue sounds, it hands the recognizer silence.
+    """Wraps the microphone: the companion's own cues are kept out of what it hears.
 
-    Half-duplex for cues placed ahead of time: the shell's own gate only knows
-    about spoken prompts. Silence (not dropped blocks) keeps the recognizer's
-    timeline continuous and ends any half-heard word cleanly.
+    Tone cues are taken out of the audio (:class:`ToneCanceller`), so speech
+    over them is still heard; while a spoken cue sounds the recognizer is
+    handed silence (not dropped blocks: that keeps its timeline continuous and
+    ends any half-heard word cleanly). Each block is placed in time by the
+    samples counted since the stream (re)started, anchored to the earliest
+    moment they can have been captured, so a block read late (the recognizer
+    was busy) is not taken for a later one.
     """
 
-    def __init__(self, source: Any) -> None:
+    def __init__(self, source: Any, rate_hz: int = 16_000) -> None:
         self.source = source
+        self.rate_hz = rate_hz
+        self.tones = ToneCanceller(rate_hz)
         self._windows: list[tuple[float, float]] = []  # monotonic (start, end)
         self._lock = threading.Lock()
+        self._samples = 0
+        self._anchor: float | None = None  # monotonic time of the first sample counted
+
+    def expect(self, cue_name: str, start_mono: float, length_s: float) -> None:
+        """A cue will sound from ``start_mono``: cancel it if a tone, else hand out silence."""
+        if not self.tones.expect(cue_name, start_mono):
+            self.quiet(start_mono - 0.05, start_mono + length_s)
 
     def quiet(self, start_mono: float, end_mono: float) -> None:
         """Hand out silence between these monotonic times."""
@@ -140,9 +155,17 @@ class GatedSource:
 
     def read(self, timeout_s: float | None = None) -> np.ndarray | None:
         block = self.source.read(timeout_s)
-        if block is not None and self._gated(time.monotonic()):
+        if block is None:
+            return None
+        self._samples += block.size
+        earliest = time.monotonic() - self._samples / self.rate_hz
+        self._anchor = earliest if self._anchor is None else min(
+            self._anchor + block.size / self.rate_hz * CLOCK_DRIFT, earliest)
+        end = self._anchor + self._samples / self.rate_hz
+        if self._gated(end):
             return np.zeros_like(block)
-        return block
+        return self.tones.process(block, end)
 
     def drain(self) -> int:
+        self._samples, self._anchor = 0, None
         return int(self.source.drain())

@@ -64,7 +64,7 @@ class BreatheRuntime(Runtime):
         self.output.play(clip, at_s=cue.at_s, tag=cue.name, interruptible=True)
         if self.gate is not None:
             start = time.monotonic() + (cue.at_s - now) + self.output.latency_s
-            self.gate.quiet(start - 0.05, start + clip.size / self.cues.rate_hz)
+            self.gate.expect(cue.name, start, clip.size / self.cues.rate_hz)
         if self.schedule_log is not None:
             self.schedule_log.write(json.dumps({"cue": cue.name, "at_s": round(cue.at_s, 6),
                                                 "placed_s": round(now, 6)}) + "\n")

@@ -12,6 +12,7 @@ import numpy as np
 
 ATTACK_S = 0.012
 LEVEL = 0.22  # peak amplitude: clearly audible, never harsh
+OCTAVE_PARTIAL = 0.18  # the soft octave above each tone, relative to its fundamental
 
 # name -> (start Hz, end Hz, seconds)
 TONES: dict[str, tuple[float, float, float]] = {
@@ -32,8 +33,8 @@ def glide(f0_hz: float, f1_hz: float, seconds: float, rate_hz: int,
     else:  # integral of f0 * ratio**(t/T)
         k = np.log(ratio) / seconds
         phase = 2 * np.pi * f0_hz * (np.exp(k * t) - 1.0) / k
-    wave = np.sin(phase) + 0.18 * np.sin(2 * phase)
-    return (wave / 1.18 * envelope(n, rate_hz) * level).astype(np.float32)
+    wave = np.sin(phase) + OCTAVE_PARTIAL * np.sin(2 * phase)
+    return (wave / (1 + OCTAVE_PARTIAL) * envelope(n, rate_hz) * level).astype(np.float32)
 
 
 def envelope(n: int, rate_hz: int) -> np.ndarray:
