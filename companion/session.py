@@ -8,8 +8,9 @@ to do, and the session carries on typed and printed.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -39,6 +40,19 @@ def open_safety(args: argparse.Namespace | None, settings: dict[str, Any]) -> Sa
     if discreet is None:
         discreet = bool(settings.get("discreet", False))
     return Safety.load(region, discreet=discreet)
+
+
+def show_resources_if_crisis(args: argparse.Namespace | None, texts: Iterable[str]) -> bool:
+    """Outside a session (journal flags, a scored recording): crisis words in what was
+    typed or heard put the numbers that fit on screen (standard error, so JSON on
+    standard output stays whole). Nothing is said aloud here. True when shown."""
+    safety = open_safety(args, load_settings())
+    for text in texts:
+        answer = safety.check(text)
+        if answer is not None:
+            print(f"\n{answer.screen}\n", file=sys.stderr)
+            return True
+    return False
 
 
 class StoreAdapter:

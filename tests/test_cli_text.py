@@ -75,6 +75,47 @@ def test_crisis_typed_shows_resources_first(companion_home: Path) -> None:
     assert _sessions(companion_home)[-1][1] == 0
 
 
+def test_abuse_typed_is_answered_discreetly_with_a_quiet_end(companion_home: Path) -> None:
+    term = Terminal("ground", "--text", "--region", "US")
+    try:
+        at = term.expect("say next")
+        term.type("my boyfriend hit me again last night and said worse is coming")
+        at = term.expect("I've put some numbers on your screen. If you are in danger now, "
+                         "call nine one one.", after=at)
+        assert "1-800-799-7233" in term.output and "end quietly" in term.output
+        assert "worse is coming" not in term.output[at:].replace("> ", "")  # never said back
+        term.type("stop")
+        end = term.expect("Ended quietly.", after=at)
+        assert term.wait() == 0
+        assert "1-800-799-7233" in term.output[end:]  # the numbers are the last thing shown
+    finally:
+        term.close()
+
+
+def test_discreet_puts_crisis_words_on_screen_only(companion_home: Path) -> None:
+    term = Terminal("ground", "--text", "--region", "US", "--discreet")
+    try:
+        at = term.expect("say next")
+        term.type("i swallowed all my sleeping pills")
+        at = term.expect("988", after=at)
+        term.type("stop")
+        assert term.wait() == 0
+        assert "call or text nine eight eight" not in term.output  # the spoken form
+    finally:
+        term.close()
+
+
+def test_words_written_to_the_journal_from_flags_are_checked(companion_home: Path,
+                                                             capsys: pytest.CaptureFixture
+                                                             ) -> None:
+    assert main(["journal", "add", "--situation", "a row about the dishes"]) == 0
+    assert "Help now" not in capsys.readouterr().err
+    assert main(["journal", "add", "--thought", "nobody would notice if i was gone",
+                 "--region", "UK"]) == 0
+    err = capsys.readouterr().err
+    assert "116 123" in err and "Samaritans" in err
+
+
 def test_ctrl_c_mid_session_keeps_the_record(companion_home: Path) -> None:
     term = Terminal("ground", "--text")
     try:

@@ -83,6 +83,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         with _journal() as journal:
             entry_id = journal.add(Entry(**changes))
         print(f"saved journal entry {entry_id}")
+        _check_words(args, changes)
         return 0
     from companion.journal.session import build_journal_session
 
@@ -154,7 +155,15 @@ def cmd_edit(args: argparse.Namespace) -> int:
     with _journal() as journal:
         journal.update(args.id, **changes)
     print(f"updated journal entry {args.id}")
+    _check_words(args, changes)
     return 0
+
+
+def _check_words(args: argparse.Namespace, changes: dict[str, Any]) -> None:
+    """What was written goes through the same crisis check as anything said or typed."""
+    from companion.session import show_resources_if_crisis
+
+    show_resources_if_crisis(args, [v for v in changes.values() if isinstance(v, str)])
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

@@ -178,13 +178,18 @@ def _print_parts(phrase: Any) -> None:
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Score a recorded attempt and print the JSON line."""
+    from companion.audio.wav import read_wav
     from companion.recognition.engines import open_recognizer
-    from companion.rehearse.hearing import score_file
+    from companion.rehearse.hearing import hear
+    from companion.rehearse.score import score
+    from companion.session import show_resources_if_crisis
 
     with _phrase_book() as book:
         phrase = book.get(args.phrase)
     recognizer = open_recognizer(args.engine, args.model,
                                  announce=lambda line: print(line, file=sys.stderr))
-    result = score_file(args.wav, phrase.parts, recognizer)
+    heard = hear(recognizer, read_wav(args.wav), phrase.parts)
+    result = score(phrase.parts, heard.text, heard.parts_said, heard.word_times)
     print(json.dumps(result.as_json(), ensure_ascii=False))
+    show_resources_if_crisis(args, [heard.text])
     return 0

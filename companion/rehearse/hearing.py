@@ -9,13 +9,10 @@ joined.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from companion.audio.wav import read_wav
 from companion.recognition.base import Grammar, Hypothesis, Recognizer
-from companion.rehearse.score import Score, score
 
 BLOCK = 320  # 20 ms, as the live input stream delivers
 
@@ -49,10 +46,3 @@ def hear(recognizer: Recognizer, samples: np.ndarray, parts: tuple[str, ...]) ->
         parts_said=None if found is None else tuple(sorted(found)),
         word_times=tuple((w.start_s, w.end_s) for h in finals for w in h.words),
     )
-
-
-def score_file(path: str | Path, parts: tuple[str, ...], recognizer: Recognizer) -> Score:
-    """Score the attempt recorded in ``path`` (AudioError with a fix if unreadable)."""
-    heard = hear(recognizer, read_wav(path), parts)
-    return score(parts, heard.text, heard.parts_said, heard.word_times)
-
