@@ -9,11 +9,16 @@ One recognizer instance serves one thread: engines are not thread-safe.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 SAMPLE_RATE_HZ = 16_000
+# The embedded recognizer's dictionary: the 20,000 words its language model finds most
+# likely plus every word of the shipped content (scripts/make_lexicon.py). The crisis
+# check also reads it as a list of common English words (never taken for a typo).
+LEXICON = Path(__file__).with_name("en-us-common.dict")
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
 from companion.normalize import CONTRACTIONS, words
+from companion.recognition.base import LEXICON
 
-# Common English words (the recognizer's lexicon): never taken for a typo.
-DICTIONARY = Path(__file__).resolve().parent.parent / "recognition" / "en-us-common.dict"
 MIN_TYPO_LETTERS = 4  # shorter words are too easily another word
 LONG_TYPO_LETTERS = 10  # from this length two slips are forgiven
 _RUN = re.compile(r"(\w)\1{2,}")
@@ -31,9 +29,9 @@ _POSSESSIVE = re.compile(r"\b(\w+)['\u2019]s\b")
 
 @lru_cache(maxsize=1)
 def known_words() -> frozenset[str]:
-    """Words of the shipped lexicon, without alternate-pronunciation marks."""
+    """Common English words (the recognizer's lexicon): never taken for a typo."""
     try:
-        lines = DICTIONARY.read_text(encoding="utf-8").splitlines()
+        lines = LEXICON.read_text(encoding="utf-8").splitlines()
     except OSError:
         return frozenset()
     return frozenset(line.split(" ", 1)[0].split("(")[0] for line in lines if line)
