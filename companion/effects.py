@@ -52,15 +52,20 @@ class Listen:
     """Listen for ``intents`` (commands) or, when ``dictation``, free speech.
 
     ``parts`` (the parts of a phrase being rehearsed) switches on phrase mode:
-    free speech, and which of these parts were said, with longer patience
-    for pauses. ``hints`` are words a dictated answer is likely made of
-    (feelings, numbers): engines may read short answers with them.
+    free speech with longer patience for pauses; with ``exact`` (memorising
+    the wording) engines also find which of these parts were said word for
+    word. ``ending``: word roots, one set per idea of the last part, whose
+    hearing means the attempt may end after a short pause. ``hints`` are
+    words a dictated answer is likely made of (feelings, numbers): engines
+    may read short answers with them.
     """
 
     intents: tuple[str, ...] = ()
     dictation: bool = False
     parts: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
+    exact: bool = False
+    ending: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)

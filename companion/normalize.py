@@ -2,6 +2,8 @@
 
 "I'm", "im", "I am" and "I AM." all become "i am"; numbers up to 999 become words;
 punctuation goes. Used by intent matching, crisis matching and phrase scoring.
+:func:`root` goes one step further for matching by meaning: "leaving", "left"
+and "leave" share one root.
 """
 
 from __future__ import annotations
@@ -63,3 +65,34 @@ def words(text: str) -> list[str]:
 def normalize(text: str) -> str:
     """One space-separated normalized string (see :func:`words`)."""
     return " ".join(words(text))
+
+
+# Forms that no suffix rule reaches, to their root.
+_IRREGULAR = {
+    "left": "leave", "ran": "run", "went": "go", "gone": "go", "felt": "feel",
+    "thought": "think", "tried": "try", "tries": "try", "got": "get", "gotten": "get",
+    "took": "take", "taken": "take", "came": "come", "said": "say", "kept": "keep",
+    "stood": "stand", "sat": "sit", "held": "hold", "fought": "fight", "knew": "know",
+    "known": "know", "told": "tell", "made": "make", "meant": "mean", "learnt": "learn",
+    "learned": "learn", "better": "better", "calmer": "calm", "harder": "hard",
+    "worse": "bad", "worst": "bad", "upsetting": "upset", "children": "child",
+    "was": "be", "were": "be", "is": "be", "am": "be", "are": "be", "been": "be",
+}
+
+
+def root(word: str) -> str:
+    """A word's root for matching: "leaving", "leaves", "left" -> "leav"."""
+    word = _IRREGULAR.get(word, word)
+    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("s", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)] + keep
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # "stopped" -> "stopp" -> "stop"
+            break
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
+
+
+def roots(text: str) -> tuple[str, ...]:
+    """The roots of ``text``'s normalized words."""
+    return tuple(root(w) for w in words(text))

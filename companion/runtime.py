@@ -179,7 +179,8 @@ class Runtime:
         elif isinstance(effect, fx.Listen):
             grammar = Grammar(self.shell.vocabulary.phrases_for(effect.intents),
                               dictation=effect.dictation or bool(effect.parts),
-                              hints=effect.hints, parts=effect.parts)
+                              hints=effect.hints, parts=effect.parts, exact=effect.exact,
+                              ending=effect.ending)
             with self._grammar_lock:
                 self._grammar = grammar
             screen.listening(effect.dictation)

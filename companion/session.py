@@ -163,7 +163,8 @@ def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
         shell.speaker = speaker
         # Every fixed prompt, in file order (the first ones are needed first), so
         # replies never wait for text-to-speech; renders are cached on disk.
-        speaker.prerender([t for t in runtime.flow.ctx.prompts.values() if "{" not in t])
+        speaker.prerender([t for t in runtime.flow.ctx.prompts.values() if "{" not in t]
+                          + runtime.flow.texts_to_prepare())
     except EngineError as err:
         if args.voice and "voice" in err.message:
             raise

@@ -40,33 +40,46 @@ def attempts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def score(wav: Path) -> dict:
+def score(wav: Path, *extra: str) -> dict:
     done = companion("rehearse", "score", "--from", str(wav), "--engine", "pocketsphinx",
-                     "--json")
+                     "--json", *extra)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 @needs_speech
 def test_the_whole_phrase_comes_through(attempts: dict[str, Path]) -> None:
-    result = score(attempts["whole"])
+    result = score(attempts["whole"], "--exact")
     assert result["completeness"] >= 0.9
     assert 100 < result["wpm"] < 300 and result["long_pauses"] == 0
+    assert score(attempts["whole"])["message"] >= 0.8
 
 
 @needs_speech
 @pytest.mark.parametrize(("name", "part"), [("no_help", 4), ("no_learning", 1)])
 def test_a_dropped_clause_is_named(attempts: dict[str, Path], name: str, part: int) -> None:
-    result = score(attempts[name])
+    result = score(attempts[name], "--exact")
     dropped = normalize(PARTS[part]).split()
     truth = 1 - len(dropped) / len(normalize(" ".join(PARTS)).split())
     assert abs(result["completeness"] - truth) <= 0.06
     assert set(dropped) <= set(result["missed"])
+    assert not score(attempts[name])["parts"][part]["idea"]
 
 
 @needs_speech
 def test_a_different_sentence_scores_low(attempts: dict[str, Path]) -> None:
-    assert score(attempts["other"])["completeness"] < 0.2
+    result = score(attempts["other"])
+    assert result["completeness"] < 0.2 and result["message"] <= 0.2
+
+
+def test_typed_words_are_scored_by_meaning_and_by_words() -> None:
+    done = companion("rehearse", "score", "--text",
+                     "I feel the urge to walk away. Can you help me stay?")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert [p["idea"] for p in result["parts"]] == [True, False, False, False, True]
+    assert result["message"] == 0.4 and result["parts"][4]["words"] == 1.0
+    assert {"completeness", "missed", "substituted", "wpm", "long_pauses"} <= set(result)
 
 
 def test_an_unreadable_recording_is_one_line_with_a_fix(tmp_path: Path) -> None:
@@ -119,7 +132,7 @@ def test_a_typed_session_keeps_attempts_and_progress_plots_them(tmp_path: Path) 
     done = companion("rehearse", "--text", stdin=typed)
     assert done.returncode == 0, done.stderr
     assert "You left out the part where you ask for help to stay." in done.stdout
-    assert "Came through: 100%" in done.stdout
+    assert "Ideas that came through: 5 of 5" in done.stdout
     plot = tmp_path / "progress.png"
     done = companion("rehearse", "--progress", "--plot", str(plot))
     assert done.returncode == 0, done.stderr

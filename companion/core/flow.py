@@ -191,12 +191,25 @@ class Flow:
         step = self.STEPS.get(self.state, Step(None))
         intents = tuple(dict.fromkeys(ALWAYS + step.intents + self.global_intents()))
         self._emit(fx.Listen(intents=intents, dictation=step.dictation,
-                             parts=self.listen_parts(), hints=self.listen_hints()))
+                             parts=self.listen_parts(), hints=self.listen_hints(),
+                             exact=self.listen_exact(), ending=self.listen_ending()))
         if step.reprompt and not self._reprompted and not self.paused:
             self._emit(fx.StartTimer(SILENCE_TIMER, self.reprompt_after_s()))
 
     def listen_parts(self) -> tuple[str, ...]:
         """Hook: the parts of a phrase being rehearsed now (phrase mode), else ()."""
+        return ()
+
+    def texts_to_prepare(self) -> list[str]:
+        """Hook: texts the flow will say that are not fixed prompts (rendered ahead)."""
+        return []
+
+    def listen_exact(self) -> bool:
+        """Hook: phrase mode goes by the exact wording (memorising)."""
+        return False
+
+    def listen_ending(self) -> tuple[frozenset[str], ...]:
+        """Hook: word roots whose hearing lets a phrase-mode attempt end sooner."""
         return ()
 
     def listen_hints(self) -> tuple[str, ...]:

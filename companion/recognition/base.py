@@ -30,14 +30,18 @@ class Grammar:
     and ``phrases`` are still matched if said alone. ``hints`` are phrases a
     short dictated answer is likely made of (engines may favour them).
     ``parts`` (a rehearsed phrase's parts) asks for phrase mode: free speech
-    plus which parts were said (``Hypothesis.parts_said``) and more patience
-    for pauses between parts.
+    and more patience for pauses between parts; with ``exact`` also which
+    parts were said word for word (``Hypothesis.parts_said``). ``ending``
+    holds word roots (:func:`companion.normalize.root`), one set per idea of
+    the last part: once each set has been heard, a short pause ends the attempt.
     """
 
     phrases: tuple[str, ...] = ()
     dictation: bool = False
     hints: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
+    exact: bool = False
+    ending: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -54,13 +54,15 @@ Why it is built this way:
   decoder restarts on the utterance so far) if it does, so the reply does not
   wait for them, unless a busy machine makes them run past the commit.
 * **Phrase mode** (rehearsal): the utterance streams through the language
-  model (what was really said, with word times), and at its end is decoded
-  again with a grammar of the phrase's parts, each optional and in order
-  (which parts were said). A loop of optional single words was ~100x slower
+  model (what was really said, with word times). When the wording itself is
+  being memorised (``Grammar.exact``), it is decoded again at its end with a
+  grammar of the phrase's parts, each optional and in order (which parts
+  were said word for word). A loop of optional single words was ~100x slower
   than real time; whole optional parts run at ~0.03x, so the second pass adds
   little delay (and is skipped when free decoding already holds every word
   of every part). Pauses between parts are allowed up to 1.5 s, or 0.3 s
-  once the phrase's last words have been heard.
+  once the phrase's last words, or its last part's ideas
+  (``Grammar.ending``), have been heard.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from companion.errors import EngineError
-from companion.normalize import normalize
+from companion.normalize import normalize, root
 from companion.recognition.bandwidth import BandWatch, decoder_view
 from companion.recognition.base import (
     LEXICON,
@@ -114,6 +116,7 @@ MAX_UTTERANCE_S = 12.0
 PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end the attempt
 PHRASE_MAX_UTTERANCE_S = 60.0
 PHRASE_FAST_SILENCE_S = 0.3  # ... unless the phrase's last words were just heard
+ENDING_WORDS = 12  # ... or its last part's ideas, among this many last words
 PARTIAL_EVERY = 4  # frames between partial-hypothesis checks (120 ms)
 LEVEL_FRAMES, MIN_LEVEL_FRAMES = 100, 10  # speech frames the reported speech level is over
 DECODER_FPS = 100  # pocketsphinx feature frames per second
@@ -411,6 +414,15 @@ class PocketsphinxRecognizer:
     def _phrase_mode(self) -> bool:
         return bool(self._parts)
 
+    def _heard_the_end(self, text: str) -> bool:
+        """The attempt's last words said the phrase's last part (its words, or its ideas)."""
+        heard = text.split()
+        if heard[-2:] == self._parts[-1][-2:]:
+            return True
+        ending = self._grammar.ending
+        recent = {root(w) for w in heard[-ENDING_WORDS:]}
+        return bool(ending) and all(recent & idea for idea in ending)
+
     def _found_parts(self, said: list[str]) -> tuple[int, ...]:
         """Which parts a phrase-grammar result contains (in order, whole parts only)."""
         found, at = [], 0
@@ -490,7 +502,7 @@ class PocketsphinxRecognizer:
                 and stable_s >= STABLE_S:
             out.append(self._finish())
         elif (self._fast_commit and self._phrase_mode and silence_s >= PHRASE_FAST_SILENCE_S
-              and text.split()[-2:] == self._parts[-1][-2:]):
+              and self._heard_the_end(text)):
             out.append(self._finish())  # the phrase's last words, then a pause: done
         return out
 
@@ -576,7 +588,9 @@ class PocketsphinxRecognizer:
                 words = ()
         elif self._phrase_mode:  # ``text`` streamed through the language model
             heard = set(text.split())
-            if all(set(words) <= heard for words in self._parts):
+            if not self._grammar.exact:
+                parts_said = None  # said in one's own words: the ideas are scored, not a grammar
+            elif all(set(words) <= heard for words in self._parts):
                 parts_said = tuple(self._part_index)  # the grammar could only confirm it
             else:
                 said, _ = self._rerun(self._search_name, audio)

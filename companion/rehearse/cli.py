@@ -37,12 +37,14 @@ def add_rehearse_commands(subparsers: Any) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "rehearse", help="practise saying your phrase out loud, with feedback",
         description="Practise, out loud, the words that tell someone you feel the urge to "
-        "leave and ask them to help you stay. Feedback is about how much of your phrase "
-        "came through, not about pronunciation.")
+        "leave and ask them to help you stay. Feedback is about which ideas of your phrase "
+        "came through, in your own words, never about pronunciation.")
     parser.add_argument("--phrase", default="disclosure", metavar="NAME",
                         help="which phrase (default: disclosure; see `rehearse phrase list`)")
     parser.add_argument("--mode", choices=MODES, default=None,
                         help="start in this mode instead of choosing by voice")
+    parser.add_argument("--exact", action="store_true",
+                        help="memorising: go by the exact words, not the ideas")
     parser.add_argument("--progress", action="store_true",
                         help="show practice over sessions and write a plot, then exit")
     parser.add_argument("--plot", type=Path, metavar="FILE.png",
@@ -66,10 +68,15 @@ def add_rehearse_commands(subparsers: Any) -> argparse.ArgumentParser:
     reset.add_argument("name")
     reset.set_defaults(func=cmd_phrase_reset)
 
-    score = sub.add_parser("score", help="score a recorded attempt (JSON)",
-                           description="How much of the phrase came through in a WAV file.")
-    score.add_argument("--from", dest="wav", type=Path, required=True, metavar="FILE.wav")
+    score = sub.add_parser("score", help="score an attempt, recorded or typed (JSON)",
+                           description="Which ideas of the phrase came through, and how many "
+                           "of its words, in a WAV file or in typed words.")
+    attempt = score.add_mutually_exclusive_group(required=True)
+    attempt.add_argument("--from", dest="wav", type=Path, metavar="FILE.wav")
+    attempt.add_argument("--text", metavar="WORDS", help="score these words as if said")
     score.add_argument("--phrase", default="disclosure", metavar="NAME")
+    score.add_argument("--exact", action="store_true",
+                       help="also decode the recording against the exact wording")
     score.add_argument("--json", action="store_true", help="JSON (the default)")
     _add_engine_options(score)
     score.set_defaults(func=cmd_score)
@@ -178,18 +185,24 @@ def _print_parts(phrase: Any) -> None:
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Score a recorded attempt and print the JSON line."""
-    from companion.audio.wav import read_wav
-    from companion.recognition.engines import open_recognizer
-    from companion.rehearse.hearing import hear
+    from companion.rehearse.hearing import HeardAttempt, hear
+    from companion.rehearse.meaning import MeaningLexicon
     from companion.rehearse.score import score
     from companion.session import show_resources_if_crisis
 
     with _phrase_book() as book:
         phrase = book.get(args.phrase)
-    recognizer = open_recognizer(args.engine, args.model,
-                                 announce=lambda line: print(line, file=sys.stderr))
-    heard = hear(recognizer, read_wav(args.wav), phrase.parts)
-    result = score(phrase.parts, heard.text, heard.parts_said, heard.word_times)
+    lexicon = MeaningLexicon.load()
+    if args.text is not None:
+        heard = HeardAttempt(args.text, None, ())
+    else:
+        from companion.audio.wav import read_wav
+        from companion.recognition.engines import open_recognizer
+
+        recognizer = open_recognizer(args.engine, args.model,
+                                     announce=lambda line: print(line, file=sys.stderr))
+        heard = hear(recognizer, read_wav(args.wav), phrase.parts, exact=args.exact)
+    result = score(phrase.parts, heard.text, lexicon, heard.parts_said, heard.word_times)
     print(json.dumps(result.as_json(), ensure_ascii=False))
     show_resources_if_crisis(args, [heard.text])
     return 0

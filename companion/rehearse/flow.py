@@ -4,8 +4,10 @@ Modes, all chosen by voice: *listen* (the companion says it slowly),
 *repeat after me* (part 1; part 2; parts 1-2; part 3; parts 1-3; ... built
 back up to the whole), and *say it all* from memory, with a hint on request.
 Each attempt is scored (companion.rehearse.score), kept (``SaveAttempt``),
-and answered with short spoken feedback that names the part to work on and
-offers to practise it.
+and answered with short spoken feedback that leads with meaning: which of the
+phrase's ideas came through, praise for saying it in one's own words, and
+the one idea left out, with an offer to practise it. In memorising mode
+(``--exact``, or "word for word" by voice) it goes by the exact words.
 """
 
 from __future__ import annotations
@@ -20,18 +22,23 @@ from companion.core.flow import Context, Flow, Step
 from companion.errors import ContentError
 from companion.intents import Vocabulary
 from companion.rehearse import MODES
+from companion.rehearse.meaning import MeaningLexicon
 from companion.rehearse.phrases import Phrase
 from companion.rehearse.progress import SaveAttempt
 from companion.rehearse.score import Score, score
 
 PHRASE_STATES = ("along", "all", "part")
+NOT_AN_ATTEMPT = 0.2  # no idea and fewer of the words than this: something else was said
 SOURCE = "rehearse.toml"
 COMMAND_HELP = {
     "listen": "hear the phrase, slowly",
     "along": "learn it part by part, after me",
     "all": "say the whole phrase from memory",
     "hint": "hear how it starts",
+    "exact": "go by the exact words (memorising)",
+    "own": "go by the ideas, in your own words",
 }
+MEASURE_INTENTS = ("exact", "own")
 
 STATES: list[str | dict[str, Any]] = [
     "menu",
@@ -50,12 +57,12 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "part", "source": "offer", "dest": "part"},
 ]
 STEPS = {
-    "menu": Step(None, MODES),
-    "listening": Step(None, MODES, reprompt=False),
-    "along": Step(None, ("listen", "all"), dictation=True),
-    "all": Step(None, ("hint", "listen", "along"), dictation=True),
+    "menu": Step(None, MODES + MEASURE_INTENTS),
+    "listening": Step(None, MODES + MEASURE_INTENTS, reprompt=False),
+    "along": Step(None, ("listen", "all", *MEASURE_INTENTS), dictation=True),
+    "all": Step(None, ("hint", "listen", "along", *MEASURE_INTENTS), dictation=True),
     "offer": Step("offer_part", ("yes", "no")),
-    "part": Step(None, (), dictation=True),
+    "part": Step(None, MEASURE_INTENTS, dictation=True),
 }
 
 
@@ -68,7 +75,11 @@ def build_up(count: int) -> list[tuple[int, ...]]:
 
 
 class RehearseFlow(Flow):
-    """Rehearsing one phrase; ``ctx.extra``: phrase, settings, mode, sessions_per_part."""
+    """Rehearsing one phrase.
+
+    ``ctx.extra``: phrase, settings, meaning (a MeaningLexicon), mode,
+    sessions_per_part, exact (go by the exact words from the start).
+    """
 
     KIND = "rehearse"
     STATES = STATES
@@ -82,6 +93,8 @@ class RehearseFlow(Flow):
         self.settings: dict[str, Any] = ctx.extra["settings"]
         self.start_mode: str | None = ctx.extra.get("mode")
         self.earlier_sessions: dict[int, int] = dict(ctx.extra.get("sessions_per_part", {}))
+        self.meaning: MeaningLexicon = ctx.extra["meaning"]
+        self.exact = bool(ctx.extra.get("exact", False))
         self.target: tuple[int, ...] = ()
         self._plan: list[tuple[int, ...]] = []
         self._tries = 0
@@ -108,8 +121,30 @@ class RehearseFlow(Flow):
             return tuple(self.phrase.parts[i] for i in self.target)
         return ()
 
+    def listen_exact(self) -> bool:
+        return self.exact
+
+    def listen_ending(self) -> tuple[frozenset[str], ...]:
+        """The last part's ideas, as the single words that say them: once all are heard,
+        a short pause ends the attempt (an attempt in one's own words rarely ends on
+        the phrase's own last words)."""
+        if self.state not in PHRASE_STATES or not self.target:
+            return ()
+        last = self.meaning.ideas([self.phrase.parts[i] for i in self.target])[-1]
+        return tuple(frozenset(form[0] for form in concept.forms if len(form) == 1)
+                     for concept in last.concepts if concept.strong)
+
+    def texts_to_prepare(self) -> list[str]:
+        """Feedback that names a part, rendered before it is needed."""
+        return [self.ctx.prompts["missed_part"].format(part=self.phrase.describe_part(i))
+                for i in range(len(self.phrase.parts))]
+
     def on_intent(self, text: str, intent: str | None) -> None:
-        if intent in MODES:
+        if intent in MEASURE_INTENTS:
+            self.exact = intent == "exact"
+            self.say("exact_on" if self.exact else "exact_off")
+            self._repeat()
+        elif intent in MODES:
             self.trigger(intent)
         elif self.state == "all" and intent == "hint":
             words = " ".join(self.phrase.text.split()[:5]).rstrip(",.;:!?")
@@ -171,23 +206,29 @@ class RehearseFlow(Flow):
         self._say_target()
 
     # ----------------------------------------------------------- attempts
+    def _measure(self, result: Score) -> float:
+        """How much came through, by the measure in use: ideas, or exact words."""
+        return result.completeness if self.exact else result.message
+
     def _attempt(self, text: str) -> None:
         heard = self._heard
         parts = tuple(self.phrase.parts[i] for i in self.target)
-        result = score(parts, text, heard.parts_said if heard else None,
+        result = score(parts, text, self.meaning,
+                       heard.parts_said if heard and self.exact else None,
                        heard.word_times if heard else ())
-        if result.completeness == 0.0:  # other speech, or nothing of the phrase: not an attempt
+        if not any(result.ideas) and result.completeness < NOT_AN_ATTEMPT:
+            # Other speech, or nothing of the phrase: not an attempt.
             self.say("nothing_heard")
             if self.state == "all":
                 self.say("all_intro", listen=True)
             else:
                 self._say_target()
             return
-        said = tuple(self.target[i] for i in result.parts_said())
+        said = tuple(self.target[i] for i in result.parts_said(self.exact))
         self._emit(cast(fx.Effect, SaveAttempt(
             self.phrase.name, self.phrase.text, self.state, " ".join(parts),
-            round(result.completeness, 3), said, result.wpm, result.long_pauses)))
-        self.scores.append(result.completeness)
+            round(self._measure(result), 3), said, result.wpm, result.long_pauses)))
+        self.scores.append(self._measure(result))
         self._emit(fx.Show(_summary_line(result), style="info"))
         self._celebrate_learned(said)
         if self.state == "all":
@@ -203,8 +244,8 @@ class RehearseFlow(Flow):
 
     def _after_bit(self, result: Score, then: Callable[[], None]) -> None:
         self._tries += 1
-        if result.completeness >= float(self.settings["all_threshold"]) - 0.1:
-            self.say("all_came_through")
+        if self._measure(result) >= float(self.settings["all_threshold"]) - 0.1:
+            self._say_came_through(result)
             then()
         elif self._tries < int(self.settings["tries_per_bit"]):
             self._say_missed(result)
@@ -218,7 +259,7 @@ class RehearseFlow(Flow):
         self.done_steps.append("said it all")
         self._say_came_through(result)
         self._say_pace(result)
-        weak = result.weakest_part()
+        weak = result.weakest_part(self.exact)
         if weak is None:
             self.say("again", listen=True)
             return
@@ -227,15 +268,18 @@ class RehearseFlow(Flow):
         self.trigger("offer")
 
     def _say_came_through(self, result: Score) -> None:
-        if result.completeness >= float(self.settings["all_threshold"]):
+        measure = self._measure(result)
+        if measure >= float(self.settings["all_threshold"]):
             self.say("all_came_through")
-        elif result.completeness >= 0.8:
+        elif measure >= 0.8:
             self.say("most_came_through")
         else:
-            self.say("some_came_through", percent=str(round(result.completeness * 100)))
+            self.say("some_came_through", percent=str(round(measure * 100)))
+        if not self.exact and result.own_words():
+            self.say("own_words")
 
     def _say_missed(self, result: Score) -> None:
-        weak = result.weakest_part()
+        weak = result.weakest_part(self.exact)
         if weak is not None:
             self.say("missed_part", part=self.phrase.describe_part(self.target[weak]))
 
@@ -261,7 +305,8 @@ class RehearseFlow(Flow):
 
 
 def _summary_line(result: Score) -> str:
-    line = f"Came through: {round(result.completeness * 100)}%"
+    line = (f"Ideas that came through: {sum(result.ideas)} of {len(result.ideas)}"
+            f"  word for word: {round(result.completeness * 100)}%")
     if result.missed:
         more = " ..." if len(result.missed) > 12 else ""
         line += f"  (left out: {' '.join(result.missed[:12])}{more})"
@@ -282,7 +327,7 @@ REQUIRED_PROMPTS = (
     "all_came_through", "most_came_through", "some_came_through", "missed_part", "offer_part",
     "part_intro", "part_done", "fast", "pauses", "along_done", "again", "nothing_heard",
     "learned", "paused", "resumed", "slower", "faster", "help_intro", "reprompt", "stopped",
-    "done",
+    "done", "own_words", "exact_on", "exact_off",
 )
 SETTINGS = ("listen_rate_wpm", "learned_after_sessions", "tries_per_bit", "fast_wpm",
             "all_threshold")
@@ -299,4 +344,5 @@ def load_rehearse_content(user_dir: Any = None) -> tuple[dict[str, str], dict[st
             raise ContentError(f"{SOURCE}: [settings] {key} must be a number above 0",
                                f"fix {key} in {SOURCE}")
     commands = content.require(data, "commands", dict, SOURCE)
-    return prompts, {"settings": settings, "commands": commands}
+    return prompts, {"settings": settings, "commands": commands,
+                     "meaning": MeaningLexicon.load(user_dir)}

@@ -26,9 +26,11 @@ class HeardAttempt:
     word_times: tuple[tuple[float, float], ...]
 
 
-def hear(recognizer: Recognizer, samples: np.ndarray, parts: tuple[str, ...]) -> HeardAttempt:
-    """Run ``samples`` (int16 mono 16 kHz) through ``recognizer`` in phrase mode."""
-    recognizer.set_grammar(Grammar(dictation=True, parts=parts))
+def hear(recognizer: Recognizer, samples: np.ndarray, parts: tuple[str, ...],
+         exact: bool = False) -> HeardAttempt:
+    """Run ``samples`` (int16 mono 16 kHz) through ``recognizer`` in phrase mode
+    (``exact``: also find which parts were said word for word)."""
+    recognizer.set_grammar(Grammar(dictation=True, parts=parts, exact=exact))
     recognizer.reset()
     finals: list[Hypothesis] = []
     data = np.asarray(samples, dtype=np.int16).reshape(-1)

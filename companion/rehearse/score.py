@@ -1,5 +1,11 @@
 """How much of a phrase came through in one spoken attempt (pure).
 
+Two measures per part. **Meaning** first: did the part's idea come through,
+in whatever words (:mod:`companion.rehearse.meaning`); this is what feedback
+leads with, as the phrase is meant to be said in one's own words. **Words**
+second: how many of the part's own words were heard, for memorising the
+wording (``--exact``, or "word for word" by voice).
+
 This is not pronunciation scoring: it says which words and parts of the
 phrase were heard. Each part is looked for on its own in what was heard (so a
 reordered attempt still counts its parts), aligned word by word with
@@ -21,6 +27,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import Levenshtein
 
 from companion.normalize import words
+from companion.rehearse.meaning import MeaningLexicon, roots
 
 MIN_WINDOW_SIMILARITY = 0.4  # below this, a part was not said at all
 TRUST_FREE_AGREEMENT = 0.6  # grammar missed the part, free decoding heard this much: said
@@ -51,22 +58,43 @@ class Score:
     long_pauses: int
     parts: tuple[PartResult, ...] = field(default=())
     heard: str = ""
+    texts: tuple[str, ...] = ()  # the parts scored, as written
+    ideas: tuple[bool, ...] = ()  # per part: its idea came through
+
+    @property
+    def message(self) -> float:
+        """Share of the parts whose idea came through."""
+        return sum(self.ideas) / len(self.ideas) if self.ideas else 0.0
 
     def as_json(self) -> dict[str, object]:
-        return {"completeness": round(self.completeness, 3), "missed": list(self.missed),
+        return {"message": round(self.message, 3),
+                "parts": [{"text": text, "idea": idea, "words": round(part.coverage, 3)}
+                          for text, idea, part in zip(self.texts, self.ideas, self.parts,
+                                                      strict=True)],
+                "completeness": round(self.completeness, 3), "missed": list(self.missed),
                 "substituted": [list(pair) for pair in self.substituted],
                 "wpm": None if self.wpm is None else round(self.wpm, 1),
                 "long_pauses": self.long_pauses}
 
-    def weakest_part(self) -> int | None:
-        """The part with the most left out (first of equals), or None if all came through."""
+    def weakest_part(self, exact: bool = False) -> int | None:
+        """The part to work on: the first whose idea is missing (``exact``: the one with
+        most of its words left out), or None when everything came through."""
+        if not exact:
+            return next((i for i, idea in enumerate(self.ideas) if not idea), None)
         gaps = [(1.0 - part.coverage, -i) for i, part in enumerate(self.parts)]
         worst = max(gaps, default=(0.0, 0))
         return -worst[1] if worst[0] > 0.25 else None
 
-    def parts_said(self, threshold: float = 0.75) -> list[int]:
-        """Indexes of the parts that came through (most of their words heard)."""
+    def parts_said(self, exact: bool = False, threshold: float = 0.75) -> list[int]:
+        """Indexes of the parts that came through: by idea (``exact``: most words heard)."""
+        if not exact:
+            return [i for i, idea in enumerate(self.ideas) if idea]
         return [i for i, part in enumerate(self.parts) if part.coverage >= threshold]
+
+    def own_words(self, threshold: float = 0.75) -> list[int]:
+        """Parts whose idea came through mostly in other words than the phrase's."""
+        return [i for i, (idea, part) in enumerate(zip(self.ideas, self.parts, strict=True))
+                if idea and part.coverage < threshold]
 
 
 def _best_window(part: list[str], heard: list[str]) -> tuple[int, int, float]:
@@ -149,14 +177,16 @@ def words_per_minute(count: int, word_times: Sequence[tuple[float, float]]) -> f
     return count / span * 60 if span > 0.3 else None
 
 
-def score(parts: Sequence[str], heard_text: str, parts_said: Collection[int] | None = None,
+def score(parts: Sequence[str], heard_text: str, lexicon: MeaningLexicon,
+          parts_said: Collection[int] | None = None,
           word_times: Sequence[tuple[float, float]] = (),
           long_pause_s: float = LONG_PAUSE_S) -> Score:
     """Score an attempt at ``parts`` (the phrase, or the bit being practised).
 
-    ``heard_text`` is free recognition (or typed text); ``parts_said`` the part
-    indexes a phrase grammar found, when the engine has one; ``word_times``
-    the (start, end) seconds of each heard word, for pace and pauses.
+    ``heard_text`` is free recognition (or typed text); ``lexicon`` says which
+    words carry the same idea; ``parts_said`` the part indexes a phrase
+    grammar found, when the engine has one; ``word_times`` the (start, end)
+    seconds of each heard word, for pace and pauses.
     """
     heard = words(heard_text)
     part_words = [words(part) for part in parts]
@@ -176,4 +206,7 @@ def score(parts: Sequence[str], heard_text: str, parts_said: Collection[int] | N
         long_pauses=pauses(word_times, long_pause_s),
         parts=tuple(results),
         heard=" ".join(heard),
+        texts=tuple(parts),
+        ideas=tuple(lexicon.credited(share)
+                    for share in lexicon.shares(lexicon.ideas(parts), roots(heard_text))),
     )

@@ -59,7 +59,8 @@ def build_rehearse_session(args: argparse.Namespace, phrase: Phrase,
     """A rehearsal of ``phrase`` with whatever voice hardware works."""
     prompts, extra = load_rehearse_content()
     session_extra: dict[str, Any] = {"phrase": phrase, "mode": args.mode,
-                                     "sessions_per_part": sessions_per_part}
+                                     "sessions_per_part": sessions_per_part,
+                                     "exact": bool(getattr(args, "exact", False))}
     return build_session(args, RehearseFlow, lambda: (prompts, extra),
                          vocabulary=rehearse_vocabulary(extra["commands"]),
                          runtime_class=RehearseRuntime, extra=session_extra)
