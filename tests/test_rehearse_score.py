@@ -10,8 +10,8 @@ import pytest
 
 from companion.normalize import normalize, spell_number
 from companion.rehearse.flow import build_up
-from companion.rehearse.phrases import Phrase, built_in, split_parts
 from companion.rehearse.meaning import MeaningLexicon
+from companion.rehearse.phrases import Phrase, built_in, split_parts
 from companion.rehearse.score import Score, pauses, score, words_per_minute
 
 PARTS = built_in()["disclosure"].parts
