@@ -4,7 +4,7 @@ Shared by the run-time scorer and ``scripts/train_safety.py``, so the model
 is always fed exactly what it was trained on. Features are strings hashed
 into a fixed number of buckets, so the shipped model needs no vocabulary.
 
-* ``w:`` each word, lightly stemmed ("cutting", "cuts" -> "cut");
+* ``w:`` each word's root ("cutting", "cuts" -> "cut": :func:`companion.normalize.root`);
 * ``b:`` each pair of neighbouring words;
 * ``g:`` each four-letter piece of each word ("<pil", "pill", "ills", "lls>"),
   so a misspelt or unusual form still shares most of its pieces;
@@ -19,21 +19,10 @@ import re
 import zlib
 from collections.abc import Mapping
 
+from companion.normalize import root
 from companion.safety.patterns import set_regex
 
 BUCKETS = 1 << 18  # hashed feature space (the model stores only the buckets it uses)
-_SUFFIXES = ("ing", "ed", "es", "s")
-
-
-def stem(word: str) -> str:
-    """A light suffix strip, enough to tie a verb's forms together."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            root = word[: -len(suffix)]
-            if len(root) > 3 and root[-1] == root[-2] and root[-1] not in "lsz":
-                root = root[:-1]  # "cutting" -> "cutt" -> "cut"
-            return root
-    return word
 
 
 class ConceptTagger:
@@ -50,7 +39,7 @@ class ConceptTagger:
 
 def features(cleaned: str, concepts: list[str]) -> list[str]:
     """Feature strings of one cleaned sentence and the concepts found in it."""
-    stems = [stem(w) for w in cleaned.split() if w != "_"]
+    stems = [root(w) for w in cleaned.split() if w != "_"]
     out = [f"w:{s}" for s in stems]
     out += [f"b:{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)]
     for word in cleaned.split():
