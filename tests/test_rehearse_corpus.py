@@ -18,8 +18,10 @@ from companion.normalize import roots
 from companion.rehearse.meaning import MeaningLexicon
 from companion.rehearse.phrases import built_in
 from tests.rehearse_corpus import part
+from tests.speech import read_samples, synth, tools_available
 
 PARAPHRASE_FLOOR = 0.86
+SPOKEN_FLOOR = 0.6
 WRONG_CEILING = {"off-topic": 0.06, "other part": 0.03, "other phrase": 0.03}
 
 
@@ -53,3 +55,32 @@ def test_paraphrased_parts_are_credited(credits: dict[str, list[bool]]) -> None:
 def test_what_was_not_said_is_not_credited(credits: dict[str, list[bool]], kind: str) -> None:
     rate = sum(credits[kind]) / len(credits[kind])
     assert rate <= WRONG_CEILING[kind], (kind, rate)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not tools_available(), reason="needs espeak-ng, flite and sox")
+def test_spoken_paraphrases_are_credited_through_the_recognizer(tmp_path: Path) -> None:
+    """Whole attempts in other words, synthesized in two voices and heard by pocketsphinx
+    in phrase mode: most of their ideas come through, and none of another phrase's."""
+    from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
+    from companion.rehearse.hearing import hear
+    from companion.rehearse.score import score
+
+    lexicon = MeaningLexicon.load(user_dir=Path("/nonexistent"))
+    phrases = built_in()
+    whole = [a for a in part("evaluation") if a.phrase != "none" and len(a.parts) > 1][::3]
+    recognizer = PocketsphinxRecognizer()
+    credited, wrong = [], []
+    for i, attempt in enumerate(whole):
+        phrase = phrases[attempt.phrase]
+        other = phrases["break" if attempt.phrase == "disclosure" else "disclosure"]
+        samples = read_samples(synth(attempt.text, ("slt", "rms")[i % 2], tmp_path))
+        heard = hear(recognizer, samples, phrase.parts)
+        ideas = score(phrase.parts, heard.text, lexicon).ideas
+        credited += [ideas[j] for j in attempt.parts]
+        wrong += list(score(other.parts, heard.text, lexicon).ideas)
+    rate = sum(credited) / len(credited)
+    print(f"\nspoken: {rate:.3f} of {len(credited)} ideas credited; "
+          f"{sum(wrong)} of {len(wrong)} of the other phrase")
+    assert rate >= SPOKEN_FLOOR
+    assert sum(wrong) / len(wrong) <= WRONG_CEILING["other phrase"] * 2
