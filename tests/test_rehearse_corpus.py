@@ -21,7 +21,7 @@ from tests.rehearse_corpus import part
 from tests.speech import read_samples, synth, tools_available
 
 PARAPHRASE_FLOOR = 0.86
-SPOKEN_FLOOR = 0.6
+SPOKEN_FLOOR = 0.58  # measured 0.659 (44 ideas, slt and rms)
 WRONG_CEILING = {"off-topic": 0.06, "other part": 0.03, "other phrase": 0.03}
 
 

@@ -115,8 +115,10 @@ EARLY_SURE = 0.34
 MAX_UTTERANCE_S = 12.0
 PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end the attempt
 PHRASE_MAX_UTTERANCE_S = 60.0
-PHRASE_FAST_SILENCE_S = 0.3  # ... unless the phrase's last words were just heard
-ENDING_WORDS = 12  # ... or its last part's ideas, among this many last words
+PHRASE_FAST_SILENCE_S = 0.2  # ... unless the phrase's last words were just heard
+# ... or its last part's ideas, among as many last words as the part has, plus this
+# many: further back they may belong to an earlier part ("talking can help us").
+ENDING_SLACK = 2
 PARTIAL_EVERY = 4  # frames between partial-hypothesis checks (120 ms)
 LEVEL_FRAMES, MIN_LEVEL_FRAMES = 100, 10  # speech frames the reported speech level is over
 DECODER_FPS = 100  # pocketsphinx feature frames per second
@@ -420,7 +422,7 @@ class PocketsphinxRecognizer:
         if heard[-2:] == self._parts[-1][-2:]:
             return True
         ending = self._grammar.ending
-        recent = {root(w) for w in heard[-ENDING_WORDS:]}
+        recent = {root(w) for w in heard[-(len(self._parts[-1]) + ENDING_SLACK):]}
         return bool(ending) and all(recent & idea for idea in ending)
 
     def _found_parts(self, said: list[str]) -> tuple[int, ...]:

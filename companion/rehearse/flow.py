@@ -275,8 +275,8 @@ class RehearseFlow(Flow):
             self.say("most_came_through")
         else:
             self.say("some_came_through", percent=str(round(measure * 100)))
-        if not self.exact and result.own_words():
-            self.say("own_words")
+        if not self.exact and self.state == "all" and result.own_words():
+            self.say("own_words")  # (repeating after me, different words are slips)
 
     def _say_missed(self, result: Score) -> None:
         weak = result.weakest_part(self.exact)
