@@ -18,11 +18,10 @@ def cmd_ground(args: argparse.Namespace) -> int:
     if args.diagram is not None:
         _write_diagram(args.diagram)
         return 0
-    from companion.journal.session import EntrySavingRuntime
+    from companion.journal.session import keep_entries
     from companion.session import build_session
 
-    session = build_session(args, GroundFlow, load_ground_content,
-                            runtime_class=EntrySavingRuntime)
+    session = build_session(args, GroundFlow, load_ground_content, setup=keep_entries)
     session.run()
     return 130 if session.interrupted else 0
 

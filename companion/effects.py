@@ -98,6 +98,14 @@ class End:
     summary: str = ""
 
 
+class FeatureEffect:
+    """Base of the effects a feature package defines (keep an entry, keep an attempt).
+
+    The shell carries each out through the handler the feature registers
+    (``Runtime.register``); the core only passes them on.
+    """
+
+
 Effect = Say | Show | PlayCue | StopSpeaking | SetRate | Listen | StartTimer | CancelTimer | (
     SaveSession
-) | End
+) | End | FeatureEffect

@@ -93,7 +93,11 @@ class Interrupted:
     """The person pressed Ctrl-C: end now, keeping what was done."""
 
 
+class FeatureEvent:
+    """Base of the events a feature's effect handler reports back (an entry was saved)."""
+
+
 Event = (
     Started | Heard | Overheard | Partial | Typed | SpeechFinished | TimerFired | DeviceLost
-    | DeviceBack | Interrupted
+    | DeviceBack | Interrupted | FeatureEvent
 )

@@ -4,7 +4,8 @@ One event queue feeds the core on the main thread. Producers: the
 recognizer thread (Heard), the keyboard thread (Typed), the output stream's
 notifier (SpeechFinished), the microphone watchdog (DeviceLost/DeviceBack)
 and the timer table (TimerFired, on ``time.monotonic``). Effects are carried
-out here and nowhere else.
+out here and nowhere else: each effect type by its handler, and a feature
+package registers handlers for its own effects (:meth:`Runtime.register`).
 
 Half-duplex: while the companion speaks, and for a short guard after, the
 microphone's audio is dropped; then the queue is drained and the recognizer
@@ -18,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from companion.recognition.base import Grammar, Recognizer
 from companion.screen import Screen
 
 GUARD_S = 0.3  # after the last sample leaves the speaker, before listening again
+E = TypeVar("E")
 
 
 class AudioSource(Protocol):
@@ -96,6 +98,20 @@ class Runtime:
         self._reset_needed = threading.Event()
         self._started_wall = time.time()
         self.interrupted = False
+        # Hooks told the session's id once it is recorded (to link attempts, entries).
+        self.after_save: list[Callable[[int], None]] = []
+        self._handlers: dict[type, Callable[[Any], ev.Event | None]] = {
+            fx.Say: self._say, fx.Show: lambda e: self.shell.screen.show(e.text, e.style),
+            fx.StopSpeaking: self._stop_speaking, fx.SetRate: self._set_rate,
+            fx.Listen: self._listen, fx.StartTimer: self._start_timer,
+            fx.CancelTimer: self._cancel_timer, fx.SaveSession: self._save, fx.End: self._end,
+            fx.PlayCue: lambda _e: None,  # no cue player registered: cues are not heard
+        }
+
+    @property
+    def started_wall(self) -> float:
+        """Wall-clock time (epoch seconds) the session started."""
+        return self._started_wall
 
     # --------------------------------------------------------------- public
     def post(self, event: ev.Event) -> None:
@@ -149,59 +165,84 @@ class Runtime:
                 self._handle(ev.TimerFired(timer_id))
 
     def _handle(self, event: ev.Event) -> None:
+        """Feed ``event`` to the flow and carry out its effects.
+
+        What a handler reports back (a prompt finished with no speaker to say
+        it, an entry saved) is fed to the flow at once, before the next queued
+        event: a line typed ahead then reaches the step it was typed for.
+        """
         if isinstance(event, ev.Heard):
             self.shell.screen.heard(event.text)
         elif isinstance(event, ev.DeviceBack):
             self._reset_needed.set()  # start the recognizer afresh on the new audio
-        for effect in self.flow.handle(event):
-            self._carry_out(effect)
+        follow = [event]
+        while follow:
+            for effect in self.flow.handle(follow.pop(0)):
+                reply = self._carry_out(effect)
+                if reply is not None:
+                    follow.append(reply)
 
-    def _carry_out(self, effect: fx.Effect) -> None:
-        screen = self.shell.screen
+    def register(self, effect_type: type[E], handler: Callable[[E], ev.Event | None]) -> None:
+        """Carry out ``effect_type`` with ``handler`` (a feature's own effects).
+
+        The handler may return an event for the flow, which is handled at once.
+        """
+        self._handlers[effect_type] = handler
+
+    def _carry_out(self, effect: fx.Effect) -> ev.Event | None:
+        handler = self._handlers.get(type(effect))
+        if handler is None:
+            raise TypeError(f"no handler registered for {type(effect).__name__}")
+        return handler(effect)
+
+    def _say(self, effect: fx.Say) -> ev.Event | None:
+        self.shell.screen.say(effect.text)
         speaker = self.shell.speaker
-        if isinstance(effect, fx.Say):
-            screen.say(effect.text)
-            if speaker is None:
-                self.post(ev.SpeechFinished(effect.prompt_id))
-            else:
-                self._quiet_until = float("inf")
-                speaker.speak(effect.prompt_id, effect.text, effect.interruptible,
-                              self._speech_done)
-        elif isinstance(effect, fx.Show):
-            screen.show(effect.text, effect.style)
-        elif isinstance(effect, fx.StopSpeaking):
-            if speaker is not None:
-                speaker.stop()
-                self._listen_again_soon()
-        elif isinstance(effect, fx.SetRate):
-            if speaker is not None:
-                speaker.set_rate(effect.words_per_minute)
-        elif isinstance(effect, fx.Listen):
-            grammar = Grammar(self.shell.vocabulary.phrases_for(effect.intents),
-                              dictation=effect.dictation or bool(effect.parts),
-                              hints=effect.hints, parts=effect.parts, exact=effect.exact,
-                              ending=effect.ending)
-            with self._grammar_lock:
-                self._grammar = grammar
-            screen.listening(effect.dictation)
-        elif isinstance(effect, fx.StartTimer):
-            self.timers[effect.timer_id] = time.monotonic() + effect.after_s
-        elif isinstance(effect, fx.CancelTimer):
-            self.timers.pop(effect.timer_id, None)
-        elif isinstance(effect, fx.SaveSession):
-            self._save(effect)
-        elif isinstance(effect, fx.End):
-            self.summary = effect.summary  # already spoken and printed by the flow
+        if speaker is None:
+            return ev.SpeechFinished(effect.prompt_id)  # printed is said
+        self._quiet_until = float("inf")
+        speaker.speak(effect.prompt_id, effect.text, effect.interruptible, self._speech_done)
+        return None
 
-    def _save(self, effect: fx.SaveSession) -> int | None:
-        """Record the session; returns its id (None when not recorded)."""
+    def _stop_speaking(self, _effect: fx.StopSpeaking) -> None:
+        if self.shell.speaker is not None:
+            self.shell.speaker.stop()
+            self._listen_again_soon()
+
+    def _set_rate(self, effect: fx.SetRate) -> None:
+        if self.shell.speaker is not None:
+            self.shell.speaker.set_rate(effect.words_per_minute)
+
+    def _listen(self, effect: fx.Listen) -> None:
+        grammar = Grammar(self.shell.vocabulary.phrases_for(effect.intents),
+                          dictation=effect.dictation or bool(effect.parts),
+                          hints=effect.hints, parts=effect.parts, exact=effect.exact,
+                          ending=effect.ending)
+        with self._grammar_lock:
+            self._grammar = grammar
+        self.shell.screen.listening(effect.dictation)
+
+    def _start_timer(self, effect: fx.StartTimer) -> None:
+        self.timers[effect.timer_id] = time.monotonic() + effect.after_s
+
+    def _cancel_timer(self, effect: fx.CancelTimer) -> None:
+        self.timers.pop(effect.timer_id, None)
+
+    def _end(self, effect: fx.End) -> None:
+        self.summary = effect.summary  # already spoken and printed by the flow
+
+    def _save(self, effect: fx.SaveSession) -> None:
+        """Record the session, then tell whoever asked (``after_save``) its id."""
         if self.shell.store is None:
-            return None
+            return
         try:
-            return self.shell.store.save(effect.kind, effect.record, self._started_wall)
+            session_id = self.shell.store.save(effect.kind, effect.record, self._started_wall)
         except Exception as err:  # noqa: BLE001 - never lose the session to a store error
             self.shell.screen.warn(f"Could not save this session: {err}")
-            return None
+            return
+        if session_id is not None:
+            for hook in self.after_save:
+                hook(session_id)
 
     def _speech_done(self, prompt_id: str) -> None:
         """Called from the output notifier thread when a prompt's last sample played."""

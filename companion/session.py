@@ -115,13 +115,13 @@ TEXT_NOTE = "Text mode: type your answers; type 'help' to see what you can say."
 
 def build_session(args: argparse.Namespace, flow_class: type[Flow],
                   load_content: ContentLoader, vocabulary: Vocabulary | None = None,
-                  runtime_class: type[Runtime] = Runtime,
+                  setup: Callable[[Runtime], None] | None = None,
                   extra: dict[str, Any] | None = None) -> Session:
     """Build the flow and its shell from CLI options, falling back part by part.
 
-    ``vocabulary`` (a flow's own commands added), ``runtime_class`` (a runtime
-    that carries out a flow's own effects) and ``extra`` (added to the
-    content's extras) let other flows share this assembly.
+    ``vocabulary`` (a flow's own commands added), ``setup`` (registers the
+    handlers of a flow's own effects with the runtime) and ``extra`` (added to
+    the content's extras) let other flows share this assembly.
     """
     screen = Screen()
     vocabulary = vocabulary or Vocabulary.load()
@@ -129,7 +129,14 @@ def build_session(args: argparse.Namespace, flow_class: type[Flow],
     store = StoreAdapter(screen)
     return assemble_session(
         args, screen, store, prompts, {**content_extra, **(extra or {})}, vocabulary,
-        lambda ctx, shell: runtime_class(flow_class(ctx), shell), store.first_run(), TEXT_NOTE)
+        lambda ctx, shell: _runtime(flow_class(ctx), shell, setup), store.first_run(), TEXT_NOTE)
+
+
+def _runtime(flow: Flow, shell: Shell, setup: Callable[[Runtime], None] | None) -> Runtime:
+    runtime = Runtime(flow, shell)
+    if setup is not None:
+        setup(runtime)
+    return runtime
 
 
 def assemble_session(args: argparse.Namespace, screen: Screen, store: StoreAdapter,

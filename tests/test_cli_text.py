@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -59,6 +60,26 @@ def test_whole_session_typed(companion_home: Path) -> None:
     assert kept == [("a knot in my stomach", "they're going to leave me", session_id)]
     mode = (companion_home / "data" / "companion.db").stat().st_mode & 0o777
     assert mode == 0o600
+
+
+def test_fifty_lines_typed_ahead_are_all_handled_in_order(companion_home: Path) -> None:
+    """Piped at once: each line reaches the step it was typed for, none is dropped."""
+    import subprocess
+    import sys
+
+    path = ["n", "no", "next", "a knot in my stomach", "they're going to leave me",
+            "next", "next", "next", "yes", "stay", "no"]
+    lines = ["repeat", "slower", "faster"] * 13 + path
+    assert len(lines) == 50
+    done = subprocess.run([sys.executable, "-m", "companion", "ground", "--text"],
+                          input="\n".join(lines) + "\n", capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "COMPANION_HOME": str(companion_home)})
+    assert done.returncode == 0, done.stderr
+    assert "didn't catch" not in done.stdout
+    assert done.stdout.count("I'll speak more slowly.") == 13
+    assert "Kept in your journal." in done.stdout and "chose to stay" in done.stdout
+    kind, completed, details = _sessions(companion_home)[-1]
+    assert (kind, completed, details["choice"]) == ("ground", 1, "stay")
 
 
 def test_crisis_typed_shows_resources_first(companion_home: Path) -> None:

@@ -33,26 +33,18 @@ DEFAULT_RATE_WPM = 140
 OUTPUT_LATENCY_S = 0.3
 
 
-class BreatheRuntime(Runtime):
-    """The shared runtime plus one thing it lacks: placing cues on the stream clock."""
+class CuePlacer:
+    """Carries out ``PlayCue`` for the runtime: the cue lands on its sample of the stream."""
 
-    def __init__(self, flow: BreatheFlow, shell: Shell, output: Any = None,
-                 cues: CueBank | None = None, gate: GatedSource | None = None,
-                 schedule_log: IO[str] | None = None) -> None:
-        super().__init__(flow, shell)
+    def __init__(self, output: Any = None, cues: CueBank | None = None,
+                 gate: GatedSource | None = None, schedule_log: IO[str] | None = None) -> None:
         self.output = output
         self.cues = cues
         self.gate = gate
         self.schedule_log = schedule_log
         self.late_cues = 0
 
-    def _carry_out(self, effect: fx.Effect) -> None:
-        if isinstance(effect, fx.PlayCue):
-            self._place_cue(effect)
-        else:
-            super()._carry_out(effect)
-
-    def _place_cue(self, cue: fx.PlayCue) -> None:
+    def place(self, cue: fx.PlayCue) -> None:
         if self.output is None or self.cues is None:
             return
         clip = self.cues.clips.get(cue.name)
@@ -135,7 +127,9 @@ def run_breathe(args: argparse.Namespace, pattern: Pattern,
     if not args.text:
         gate = _open_listening(args, shell, closers, screen)
     log_file = _open_log(getattr(args, "schedule_log", None), closers)
-    runtime = BreatheRuntime(flow, shell, output, cues, gate, log_file)
+    runtime = Runtime(flow, shell)
+    placer = CuePlacer(output, cues, gate, log_file)
+    runtime.register(fx.PlayCue, placer.place)
     if gate is not None:
         _wire_mic_events(gate, runtime)
     latency = output.latency_s if output is not None else 0.0
@@ -149,7 +143,7 @@ def run_breathe(args: argparse.Namespace, pattern: Pattern,
         if log_file is not None:
             underflows = output.underflows if output is not None else 0
             log_file.write(json.dumps({"underflows": underflows,
-                                       "late_cues": runtime.late_cues}) + "\n")
+                                       "late_cues": placer.late_cues}) + "\n")
         for closer in closers:
             closer()
     return 130 if runtime.interrupted else 0

@@ -10,7 +10,7 @@ which steps were done and the choice are recorded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from companion import content_files as content
 from companion import effects as fx
@@ -345,9 +345,9 @@ class GroundFlow(Flow):
                       evidence_for=said("evidence_for", ""),
                       evidence_against=said("evidence_against", ""),
                       balanced=said("balanced", ""))
-        self._emit(cast(fx.Effect, SaveEntry(self._keep_request, entry)))
+        self._emit(SaveEntry(self._keep_request, entry))
 
-    def handle(self, event: ev.Event | EntrySaved | EntrySaveFailed) -> list[fx.Effect]:
+    def handle(self, event: ev.Event) -> list[fx.Effect]:
         """As Flow.handle, plus the shell's report on keeping the answers."""
         if isinstance(event, (EntrySaved, EntrySaveFailed)):
             self.out = []

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.effects import FeatureEffect
 from companion.errors import CompanionError
+from companion.events import FeatureEvent
 from companion.journal.model import Entry
 
 
 @dataclass(frozen=True)
-class SaveEntry:
+class SaveEntry(FeatureEffect):
     """Commit ``entry`` to the journal, then post ``EntrySaved(request_id, id)``.
 
     ``request_id`` ties the acknowledgement to this request, so a late reply
@@ -27,7 +29,7 @@ class SaveEntry:
 
 
 @dataclass(frozen=True)
-class EntrySaved:
+class EntrySaved(FeatureEvent):
     """The shell committed ``SaveEntry(request_id)``; ``entry_id`` is the new row."""
 
     request_id: str
@@ -35,7 +37,7 @@ class EntrySaved:
 
 
 @dataclass(frozen=True)
-class EntrySaveFailed:
+class EntrySaveFailed(FeatureEvent):
     """The shell could not commit ``SaveEntry(request_id)``; ``reason`` says why."""
 
     request_id: str

@@ -11,7 +11,7 @@ read back and saved only on a yes. The flow never writes: it emits
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from companion import content_files as content
 from companion import effects as fx
@@ -89,7 +89,7 @@ class JournalFlow(Flow):
         super().__init__(ctx)
 
     # ------------------------------------------------------------------ API
-    def handle(self, event: ev.Event | EntrySaved | EntrySaveFailed) -> list[fx.Effect]:
+    def handle(self, event: ev.Event) -> list[fx.Effect]:
         """As Flow.handle, plus the shell's report on a ``SaveEntry``."""
         if isinstance(event, (EntrySaved, EntrySaveFailed)):
             self.out = []
@@ -129,7 +129,7 @@ class JournalFlow(Flow):
     def _enter_saving(self) -> None:
         self._attempt += 1
         self._request = f"entry-{self._attempt}"
-        self._emit_own(SaveEntry(self._request, self.draft))
+        self._emit(SaveEntry(self._request, self.draft))
 
     def _enter_failed(self) -> None:
         self._emit(fx.Show(self.summary_text(), style="warning"))
@@ -147,10 +147,6 @@ class JournalFlow(Flow):
         """The answered parts, one "Label: answer" line each."""
         return "\n".join(f"{LABELS[name]}: {self.draft.value_text(name)}"
                          for name in self.draft.answered())
-
-    def _emit_own(self, effect: SaveEntry) -> None:
-        # SaveEntry lives in this package; the runtime recognises it by type.
-        self.out.append(cast(fx.Effect, effect))
 
     # ------------------------------------------------------------ handlers
     def after_speech(self, key: str) -> None:

@@ -1,19 +1,17 @@
 """Run the spoken thought record in the shell, carrying out ``SaveEntry``.
 
-The shared runtime does not know the journal's effect, so
-``EntrySavingRuntime`` carries it out (commit, then post ``EntrySaved``),
-records the session, and links the saved entry to it. The grounding session
-uses it too, to keep answers the person chose to keep.
+The journal registers its own effect with the shared runtime
+(:class:`EntryKeeper`): commit, report ``EntrySaved`` back to the flow at
+once, and link the saved entry to the session once it is recorded.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any
 
-from companion import effects as fx
-from companion import events as ev
-from companion.core.flow import Flow
+from companion.core.flow import Context
 from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry, carry_out
 from companion.journal.flow import JournalFlow, journal_vocabulary, load_journal_content
 from companion.journal.repo import Journal
@@ -27,48 +25,45 @@ from companion.session import (
 from companion.store import Store
 
 
-class EntrySavingRuntime(Runtime):
-    """The shared runtime plus ``SaveEntry``, for flows that offer to keep answers (ground)."""
+class EntryKeeper:
+    """Carries out ``SaveEntry`` for a runtime, and links what it saved to the session.
 
-    def __init__(self, flow: Flow, shell: Shell) -> None:
-        super().__init__(flow, shell)
+    The grounding session uses it too, to keep answers the person chose to keep.
+    """
+
+    def __init__(self, runtime: Runtime, journal: Callable[[], Journal | None]) -> None:
+        self.runtime = runtime
+        self.journal = journal
         self.saved_ids: list[int] = []
+        runtime.register(SaveEntry, self.save)
+        runtime.after_save.append(self.link)
 
-    def journal(self) -> Journal | None:
-        store = getattr(self.shell.store, "store", None)
-        return Journal(store) if store is not None else None
-
-    def _carry_out(self, effect: fx.Effect | SaveEntry) -> None:
-        if isinstance(effect, SaveEntry):
-            journal = self.journal()
-            result = (carry_out(effect, journal) if journal is not None
-                      else EntrySaveFailed(effect.request_id, "the store could not be opened"))
-            if isinstance(result, EntrySaved):
-                self.saved_ids.append(result.entry_id)
-            self.post(cast(ev.Event, result))  # acknowledged through the queue, in order
-            return
-        super()._carry_out(effect)
-
-    def _save(self, effect: fx.SaveSession) -> int | None:
-        session_id = super()._save(effect)
+    def save(self, effect: SaveEntry) -> EntrySaved | EntrySaveFailed:
         journal = self.journal()
-        if session_id is not None and journal is not None and self.saved_ids:
-            try:
-                journal.link_session(self.saved_ids, session_id)
-            except Exception as err:  # noqa: BLE001 - the entry is saved; the link is extra
-                self.shell.screen.warn(f"Could not link the entry to this session: {err}")
-        return session_id
+        result = (carry_out(effect, journal) if journal is not None
+                  else EntrySaveFailed(effect.request_id, "the store could not be opened"))
+        if isinstance(result, EntrySaved):
+            self.saved_ids.append(result.entry_id)
+        return result
+
+    def link(self, session_id: int) -> None:
+        journal = self.journal()
+        if journal is None or not self.saved_ids:
+            return
+        try:
+            journal.link_session(self.saved_ids, session_id)
+        except Exception as err:  # noqa: BLE001 - the entry is saved; the link is extra
+            self.runtime.shell.screen.warn(f"Could not link the entry to this session: {err}")
 
 
-class JournalRuntime(EntrySavingRuntime):
-    """The spoken thought record: the journal's store is open from the start."""
+def keep_entries(runtime: Runtime) -> None:
+    """Let ``runtime``'s flow keep journal entries, in the session's own store."""
+    EntryKeeper(runtime, lambda: _journal_of(runtime))
 
-    def __init__(self, flow: JournalFlow, shell: Shell, journal: Journal) -> None:
-        super().__init__(flow, shell)
-        self._journal = journal
 
-    def journal(self) -> Journal | None:
-        return self._journal
+def _journal_of(runtime: Runtime) -> Journal | None:
+    store = getattr(runtime.shell.store, "store", None)
+    return Journal(store) if store is not None else None
 
 
 class _OpenStore(StoreAdapter):
@@ -84,8 +79,14 @@ def build_journal_session(args: argparse.Namespace) -> Session:
     screen = Screen()
     store = Store.open()  # fails now, clearly, rather than after the person has talked
     prompts, extra = load_journal_content()
+    journal = Journal(store)
+
+    def make_runtime(ctx: Context, shell: Shell) -> Runtime:
+        runtime = Runtime(JournalFlow(ctx), shell)
+        EntryKeeper(runtime, lambda: journal)
+        return runtime
+
     return assemble_session(
         args, screen, _OpenStore(screen, store), prompts, extra,
-        journal_vocabulary(extra["commands"]),
-        lambda ctx, shell: JournalRuntime(JournalFlow(ctx), shell, Journal(store)),
+        journal_vocabulary(extra["commands"]), make_runtime,
         False, "Text mode: type your answers; 'skip' leaves a part out, 'help' lists more.")

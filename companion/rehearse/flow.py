@@ -13,7 +13,7 @@ the one idea left out, with an offer to practise it. In memorising mode
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from companion import content_files as content
 from companion import effects as fx
@@ -225,9 +225,9 @@ class RehearseFlow(Flow):
                 self._say_target()
             return
         said = tuple(self.target[i] for i in result.parts_said(self.exact))
-        self._emit(cast(fx.Effect, SaveAttempt(
+        self._emit(SaveAttempt(
             self.phrase.name, self.phrase.text, self.state, " ".join(parts),
-            round(self._measure(result), 3), said, result.wpm, result.long_pauses)))
+            round(self._measure(result), 3), said, result.wpm, result.long_pauses))
         self.scores.append(self._measure(result))
         self._emit(fx.Show(_summary_line(result), style="info"))
         self._celebrate_learned(said)

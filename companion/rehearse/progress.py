@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from companion.effects import FeatureEffect
 from companion.store import Store
 
 
 @dataclass(frozen=True)
-class SaveAttempt:
+class SaveAttempt(FeatureEffect):
     """Keep one scored attempt. ``parts_said`` are indexes into the whole phrase."""
 
     phrase: str
