@@ -13,33 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from companion import __version__
+from companion.cli_options import add_engine_options, add_voice_options, handler
 from companion.errors import CompanionError
-
-ENGINES = ("auto", "vosk", "pocketsphinx")
-
-
-def _add_engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, default="auto",
-                        help="speech recognizer (auto: Vosk when a model is found)")
-    parser.add_argument("--model", type=Path, metavar="PATH",
-                        help="Vosk model folder (else $COMPANION_MODEL, models/, data folder)")
-
-
-def _add_voice_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--text", action="store_true",
-                        help="typed input and printed prompts only (no audio)")
-    parser.add_argument("--voice", help="text-to-speech voice id (see `companion doctor`)")
-    parser.add_argument("--rate", type=int, default=None, metavar="WPM",
-                        help="speaking rate in words per minute (calm default: 140)")
-    parser.add_argument("--input-device", metavar="NAME_OR_INDEX",
-                        help="microphone (see `companion devices`)")
-    parser.add_argument("--output-device", metavar="NAME_OR_INDEX",
-                        help="speaker (see `companion devices`)")
-    parser.add_argument("--region", help="where you are, for helpline numbers (US, UK, IE, "
-                        "CA, EU, ...; default: from your system locale)")
-    parser.add_argument("--discreet", action="store_true", default=None,
-                        help="crisis numbers on screen only, never said aloud")
-    _add_engine_options(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     ground = sub.add_parser("ground", help="be talked through the urge to run, hands-free",
                             description="A short spoken grounding session: pause, notice, "
                             "question the thought, choose what to do next.")
-    _add_voice_options(ground)
+    add_voice_options(ground)
+    ground.set_defaults(func=handler("companion.cli_handlers", "cmd_ground"))
     ground.add_argument("--diagram", type=Path, metavar="FILE",
                         help="write the flow's state diagram (Mermaid) to FILE and exit")
 
@@ -72,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--seconds", type=float, default=None,
                         help="with --live: stop after this many seconds")
     listen.add_argument("--input-device", metavar="NAME_OR_INDEX")
-    _add_engine_options(listen)
+    add_engine_options(listen)
+    listen.set_defaults(func=handler("companion.cli_handlers", "cmd_listen"))
 
     from companion.breathe.cli import add_breathe_commands
     from companion.journal.cli import add_journal_commands
@@ -84,9 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_journal_commands(sub)
     add_model_commands(sub)
 
-    sub.add_parser("devices", help="list audio devices")
+    sub.add_parser("devices", help="list audio devices").set_defaults(
+        func=handler("companion.cli_handlers", "cmd_devices"))
     doctor = sub.add_parser("doctor", help="check recognizer, model, speech and audio")
-    _add_engine_options(doctor)
+    add_engine_options(doctor)
+    doctor.set_defaults(func=handler("companion.cli_handlers", "cmd_doctor"))
     return parser
 
 
@@ -110,9 +89,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from companion import commands
-
-    handler = getattr(args, "func", None)
-    if handler is not None:  # `model ...` subcommands carry their own handler
-        return int(handler(args))
-    return int(getattr(commands, f"cmd_{args.command}")(args))
+    """Every command and subcommand names its handler (``func``)."""
+    return int(args.func(args))

@@ -57,7 +57,7 @@ def _audio() -> str:
 
 def _content() -> str:
     from companion.breathe.patterns import load_breathe_content, load_patterns
-    from companion.core.ground import load_ground_content
+    from companion.ground.content import load_ground_content
     from companion.intents import Vocabulary
     from companion.journal.flow import load_journal_content
     from companion.rehearse.flow import load_rehearse_content

@@ -14,10 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from companion.audio import AudioSource
 from companion.audio.wav import read_wav
 from companion.intents import Vocabulary
 from companion.recognition.base import (
@@ -32,12 +33,6 @@ from companion.recognition.base import (
 # What a person checking their microphone is told, and when.
 NOISY_DBFS = -50.0  # a steady noise over this is worth knowing about (a quiet room: -60 or less)
 QUIET_SPEECH_DBFS = -40.0  # speech under this is faint (close speech: about -25)
-
-
-class AudioSource(Protocol):
-    """A microphone: 16 kHz mono int16 blocks, or None when none is ready yet."""
-
-    def read(self, timeout_s: float | None = None) -> np.ndarray | None: ...
 
 
 def _record(hyp: Hypothesis, vocabulary: Vocabulary) -> dict[str, Any]:

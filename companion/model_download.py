@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -34,13 +33,8 @@ from rich.progress import (
 )
 
 import companion
+from companion.catalog import CatalogEntry, ProgressCallback
 from companion.errors import ModelError
-
-if TYPE_CHECKING:
-    from companion.models import CatalogEntry
-
-ProgressCallback = Callable[[int, int | None], None]
-"""Called with (bytes of the zip on disk so far, total bytes or None)."""
 
 CHUNK_BYTES = 64 * 1024
 TIMEOUT_S = 30.0

@@ -14,35 +14,20 @@ import os
 import re
 import shlex
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 import companion
 from companion import paths
+from companion.catalog import CatalogEntry, ProgressCallback
 from companion.content_files import read_toml
 from companion.errors import ContentError, ModelError
 
-if TYPE_CHECKING:  # the download machinery (urllib, ssl) loads only for a download
-    from companion.model_download import ProgressCallback
-
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-@dataclass(frozen=True)
-class CatalogEntry:
-    """One downloadable model, as listed in ``models/catalog.toml``."""
-
-    name: str
-    language: str
-    url: str
-    size: int  # bytes of the zip, approximate: only for the progress bar and disk hint
-    sha256: str  # lowercase hex; "" means the download is not verified
-    description: str
 
 
 def repo_models_dir() -> Path:

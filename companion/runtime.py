@@ -21,10 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-import numpy as np
-
 from companion import effects as fx
 from companion import events as ev
+from companion.audio import AudioSource
 from companion.core.flow import Flow
 from companion.intents import Vocabulary
 from companion.recognition.base import Grammar, Recognizer
@@ -32,14 +31,6 @@ from companion.screen import Screen
 
 GUARD_S = 0.3  # after the last sample leaves the speaker, before listening again
 E = TypeVar("E")
-
-
-class AudioSource(Protocol):
-    """A microphone or a WAV file: 16 kHz mono int16 blocks."""
-
-    def read(self, timeout_s: float | None = None) -> np.ndarray | None: ...
-
-    def drain(self) -> int: ...
 
 
 class Speaker(Protocol):

@@ -16,14 +16,13 @@ from typing import Any
 
 from companion import content_files
 from companion import events as ev
-from companion.core.flow import Context, Flow
+from companion.core.flow import DEFAULT_RATE_WPM, Context, Flow
 from companion.errors import AudioError, CompanionError, EngineError, ModelError
 from companion.intents import Vocabulary
 from companion.runtime import Runtime, Shell
 from companion.safety import Safety, resolve_region
 from companion.screen import Screen
 
-DEFAULT_RATE_WPM = 140
 ContentLoader = Callable[[], tuple[dict[str, str], dict[str, Any]]]
 
 

@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from companion import paths
+from companion.core.flow import DEFAULT_RATE_WPM
 from companion.errors import EngineError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE_WPM = 145
 RENDER_TIMEOUT_S = 10.0
 ESPEAK_FIX = "install the speech engine: sudo apt install espeak-ng"
 VOICE_FIX = "see the installed voices with `companion devices` or `companion doctor`"

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from companion import effects as fx
 from companion import events as ev
 from companion.core.flow import Context, Flow
-from companion.core.ground import GroundFlow, load_ground_content
+from companion.ground.content import load_ground_content
+from companion.ground.flow import GroundFlow
 from companion.intents import Vocabulary
+from companion.rehearse.phrases import built_in
 
 
 class FakeClock:
@@ -99,6 +101,8 @@ def said(effects: list[fx.Effect]) -> list[str]:
 
 
 def ground(first_run: bool = False) -> Driver:
-    prompts, extra = load_ground_content()
+    """The grounding flow on the packaged content (the built-in phrases: no store)."""
+    prompts, extra = load_ground_content(
+        phrases={name: list(phrase.parts) for name, phrase in built_in().items()})
     ctx = Context(prompts, Vocabulary.load(), FakeSafety(), FakeClock(), 150, first_run, extra)
     return Driver(GroundFlow(ctx))

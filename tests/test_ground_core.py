@@ -6,7 +6,7 @@ import pytest
 
 from companion import effects as fx
 from companion import events as ev
-from companion.core.ground import STEPS
+from companion.ground.flow import STEPS
 from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry
 from tests.core_driver import Driver, ground, said
 
@@ -301,7 +301,8 @@ def test_device_lost_is_reported_and_session_carries_on() -> None:
 def test_real_safety_module_in_the_flow() -> None:
     """The real matcher and US helplines: crisis words bring 988 first, then carry on."""
     from companion.core.flow import Context
-    from companion.core.ground import GroundFlow, load_ground_content
+    from companion.ground.content import load_ground_content
+    from companion.ground.flow import GroundFlow
     from companion.intents import Vocabulary
     from companion.safety import Safety
     from tests.core_driver import FakeClock

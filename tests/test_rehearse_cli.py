@@ -119,7 +119,7 @@ def test_bad_names_and_empty_wording_are_refused(capsys: pytest.CaptureFixture[s
 
 
 def test_the_ground_session_says_along_with_the_persons_own_wording() -> None:
-    from companion.core.ground import load_ground_content
+    from companion.ground.content import load_ground_content
 
     assert main(["rehearse", "phrase", "set", "disclosure", "I want to go. Help me stay."]) == 0
     _, extra = load_ground_content()

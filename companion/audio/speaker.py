@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from companion.audio.output import SpeechOutput, resample
+from companion.core.flow import DEFAULT_RATE_WPM
 from companion.errors import CompanionError
 from companion.tts import SpeechRenderer
 
@@ -40,7 +41,7 @@ RECENT_CLIPS = 4
 class AudioSpeaker:
     """The runtime's ``Speaker``: ``speak`` queues, a worker renders and plays."""
 
-    def __init__(self, voice: str | None = None, rate_wpm: int = 140,
+    def __init__(self, voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM,
                  device: int | str | None = None) -> None:
         self.renderer = SpeechRenderer(voice=voice, rate_wpm=rate_wpm)
         self.output = SpeechOutput(device=device, latency_s=OUTPUT_LATENCY_S,

@@ -36,7 +36,7 @@ def _minutes(text: str) -> float:
 
 def add_breathe_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``breathe`` to the CLI's subparsers (sets ``func``)."""
-    from companion.cli import _add_voice_options
+    from companion.cli_options import add_voice_options
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "breathe", help="paced breathing with cues that land on time",
@@ -59,7 +59,7 @@ def add_breathe_commands(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--list", dest="list_patterns", action="store_true",
                         help="list the breathing patterns and exit")
     parser.add_argument("--schedule-log", type=Path, help=argparse.SUPPRESS)
-    _add_voice_options(parser)
+    add_voice_options(parser)
     parser.set_defaults(func=cmd_breathe)
     return parser
 

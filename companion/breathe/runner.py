@@ -22,14 +22,13 @@ from companion.breathe.flow import BreatheFlow, BreatheOptions
 from companion.breathe.patterns import Pattern
 from companion.breathe.schedule import Planned
 from companion.breathe.screen import BreathDisplay
-from companion.core.flow import Context
+from companion.core.flow import DEFAULT_RATE_WPM, Context
 from companion.errors import AudioError, CompanionError, EngineError, ModelError
 from companion.intents import Vocabulary
 from companion.runtime import Runtime, Shell
 from companion.screen import Screen
 from companion.session import StoreAdapter, load_settings, open_safety
 
-DEFAULT_RATE_WPM = 140
 OUTPUT_LATENCY_S = 0.3
 
 

@@ -29,6 +29,8 @@ from companion.intents import ALWAYS, Vocabulary
 
 SILENCE_TIMER = "silence"
 _DEVICE_NAMES = {"input": "microphone", "output": "speaker"}
+# Speaking rate (words per minute): slow and calm by default; "slower"/"faster" step it.
+DEFAULT_RATE_WPM = 140
 MIN_RATE_WPM, MAX_RATE_WPM, RATE_STEP_WPM = 90, 220, 20
 
 
@@ -83,7 +85,7 @@ class Context:
     vocabulary: Vocabulary
     safety: SafetyNet
     clock: Callable[[], float]
-    rate_wpm: int = 150
+    rate_wpm: int = DEFAULT_RATE_WPM
     first_run: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -251,7 +251,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def add_journal_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``journal`` and its subcommands; each sets ``func``."""
-    from companion.cli import _add_voice_options
+    from companion.cli_options import add_voice_options
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "journal", help="your private trigger journal and thought records",
@@ -262,7 +262,7 @@ def add_journal_commands(subparsers: Any) -> argparse.ArgumentParser:
                        description="With no field flags: a spoken thought record, one part at "
                        "a time. With flags: saved at once, no audio.")
     _add_field_flags(p)
-    _add_voice_options(p)
+    add_voice_options(p)
     p.set_defaults(func=cmd_add)
     p = sub.add_parser("list", help="newest entries first")
     p.add_argument("--limit", type=int, default=20, help="how many (default 20)")

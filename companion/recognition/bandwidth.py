@@ -37,7 +37,8 @@ from collections import deque
 
 import numpy as np
 
-FRAME = 480  # samples per frame (30 ms at 16 kHz); the analysis window is built for it
+from companion.recognition.base import FRAME
+
 NARROW_DB = -55.0  # high band this far under the speech band: nothing is up there
 MIN_SPEECH_FRAMES = 10  # speech seen (0.3 s) before judging
 WINDOW_FRAMES = 50  # speech frames judged (1.5 s)

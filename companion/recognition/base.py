@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 SAMPLE_RATE_HZ = 16_000
+FRAME = 480  # samples per 30 ms analysis frame (VAD, noise floor, denoiser, band check)
 # The embedded recognizer's dictionary: the 20,000 words its language model finds most
 # likely plus every word of the shipped content (scripts/make_lexicon.py). The crisis
 # check also reads it as a list of common English words (never taken for a typo).

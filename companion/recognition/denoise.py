@@ -44,7 +44,8 @@ from collections import deque
 
 import numpy as np
 
-FRAME = 480  # samples per frame (30 ms at 16 kHz)
+from companion.recognition.base import FRAME
+
 WINDOW = 320  # samples per analysis window (20 ms)
 HOP = WINDOW // 2  # 10 ms: one decoder frame, so the decoder's frames fall where they did
 # The minimum is taken over the power spectrum averaged over the last 8 hops. (A

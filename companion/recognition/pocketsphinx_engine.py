@@ -81,6 +81,7 @@ from companion.errors import EngineError
 from companion.normalize import normalize, root
 from companion.recognition.bandwidth import BandWatch, decoder_view
 from companion.recognition.base import (
+    FRAME,
     LEXICON,
     SAMPLE_RATE_HZ,
     Grammar,
@@ -93,7 +94,6 @@ from companion.recognition.noise_floor import FULL_SCALE_DB, NoiseFloor
 
 # The dictionary loaded is ``LEXICON``: with all 134,000 CMU words the recognizer took
 # 92 MB instead of 55 MB and twice as long to load (0.26 s).
-FRAME = 480  # samples per VAD frame (30 ms)
 FRAME_S = FRAME / SAMPLE_RATE_HZ
 PREROLL_FRAMES = 10  # audio kept before speech onset (0.3 s)
 ONSET_FRAMES = 3  # speech frames in the last 5 that open an utterance

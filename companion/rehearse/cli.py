@@ -32,7 +32,7 @@ def _phrase_book() -> Iterator[Any]:
 
 def add_rehearse_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``rehearse`` and its subcommands to the CLI (each sets ``func``)."""
-    from companion.cli import _add_engine_options, _add_voice_options
+    from companion.cli_options import add_engine_options, add_voice_options
 
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "rehearse", help="practise saying your phrase out loud, with feedback",
@@ -49,7 +49,7 @@ def add_rehearse_commands(subparsers: Any) -> argparse.ArgumentParser:
                         help="show practice over sessions and write a plot, then exit")
     parser.add_argument("--plot", type=Path, metavar="FILE.png",
                         help="with --progress: where to write the plot")
-    _add_voice_options(parser)
+    add_voice_options(parser)
     parser.set_defaults(func=cmd_rehearse)
     sub = parser.add_subparsers(dest="rehearse_command", metavar="COMMAND")
 
@@ -78,7 +78,7 @@ def add_rehearse_commands(subparsers: Any) -> argparse.ArgumentParser:
     score.add_argument("--exact", action="store_true",
                        help="also decode the recording against the exact wording")
     score.add_argument("--json", action="store_true", help="JSON (the default)")
-    _add_engine_options(score)
+    add_engine_options(score)
     score.set_defaults(func=cmd_score)
     return parser
 

@@ -1,4 +1,6 @@
-"""The CLI's commands: each builds what it needs from the library and runs it."""
+"""Handlers of the top-level CLI commands (ground, listen, devices, doctor): each
+builds what it needs from the library and runs it. Feature packages keep the
+handlers of their own commands (``breathe/cli.py``, ``journal/cli.py``, ...)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from companion.errors import AudioError, CompanionError
 
 def cmd_ground(args: argparse.Namespace) -> int:
     """`companion ground`: the hands-free grounding session."""
-    from companion.core.ground import GroundFlow, load_ground_content
+    from companion.ground.content import load_ground_content
+    from companion.ground.flow import GroundFlow
 
     if args.diagram is not None:
         _write_diagram(args.diagram)
@@ -28,7 +31,7 @@ def cmd_ground(args: argparse.Namespace) -> int:
 
 def _write_diagram(path: Path) -> None:
     from companion.core.diagram import mermaid
-    from companion.core.ground import GroundFlow
+    from companion.ground.flow import GroundFlow
 
     text = mermaid(GroundFlow, title="companion ground")
     if path.suffix.lower() == ".md":

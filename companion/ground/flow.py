@@ -9,14 +9,11 @@ which steps were done and the choice are recorded.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from companion import content_files as content
 from companion import effects as fx
 from companion import events as ev
 from companion.core.flow import Context, Flow, Step
-from companion.errors import ContentError
 from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry
 from companion.journal.model import Entry
 
@@ -385,36 +382,3 @@ REQUIRED_PROMPTS = (
     "calm_stay", "urge_again", "to_break", "reprompt", "paused", "resumed", "slower",
     "faster", "help_intro", "stopped", "not_understood",
 )
-
-
-def load_ground_content(user_dir: Path | None = None) -> tuple[dict[str, str], dict[str, Any]]:
-    """Prompts and extras (timing, summary words, counts) from ground.toml, and phrases.
-
-    The phrases said along are the person's own wording when they have set it
-    (`companion rehearse phrase set`), else the built-in ones.
-
-    Checked up front so a broken user file fails at start with its name, not
-    in the middle of a session.
-    """
-    source = "ground.toml"
-    data = content.load(source, user_dir=user_dir)
-    prompts = content.require_prompts(data, REQUIRED_PROMPTS, source)
-    from companion.rehearse.phrases import current_phrases  # reads the store: shell side
-
-    phrases = {name: list(phrase.parts) for name, phrase in current_phrases().items()}
-    for name in ("disclosure", "break"):
-        if name not in phrases:
-            raise ContentError(f"phrases.toml: [phrases.{name}] is missing",
-                               "add it back, or delete your phrases.toml to use the built-in one")
-    timing = content.require(data, "timing", dict, source)
-    for key, value in timing.items():
-        if not isinstance(value, (int, float)) or value < 0:
-            raise ContentError(f"{source}: [timing] {key} must be a number of seconds >= 0")
-    counting = content.require(data, "counting", dict, source)
-    extra = {
-        "timing": timing,
-        "summary": content.require(data, "summary", dict, source),
-        "phrases": phrases,
-        "count_words": content.require(counting, "words", list, f"{source} [counting]"),
-    }
-    return prompts, extra
