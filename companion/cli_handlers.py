@@ -33,9 +33,7 @@ def _write_diagram(path: Path) -> None:
     from companion.core.diagram import mermaid
     from companion.ground.flow import GroundFlow
 
-    text = mermaid(GroundFlow, title="companion ground")
-    if path.suffix.lower() == ".md":
-        text = f"```mermaid\n{text}\n```\n"
+    text = mermaid(GroundFlow)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as err:
