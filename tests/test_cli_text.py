@@ -184,12 +184,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("companion 0.")
 
 
-def test_diagram_is_written_from_the_machine(tmp_path: Path) -> None:
+def test_diagram_is_written_from_the_machine_and_the_readme_shows_it(tmp_path: Path) -> None:
     out = tmp_path / "flow.md"
     assert main(["ground", "--diagram", str(out)]) == 0
     text = out.read_text()
     assert text.startswith("```mermaid") and "stateDiagram-v2" in text
-    assert "choose --> stay" in text and "say_along" in text
+    assert "choose --> stay" in text and "keep_offer --> keeping" in text
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert text in readme, "README's diagram is stale: paste `companion ground --diagram` in"
 
 
 def test_corrupt_user_content_names_file_and_line(companion_home: Path,
