@@ -30,6 +30,7 @@ from companion.recognition.base import Grammar, Recognizer
 from companion.screen import Screen
 
 GUARD_S = 0.3  # after the last sample leaves the speaker, before listening again
+RETRY_S = 2.0  # a recognizer that failed is reset and tried again this often
 E = TypeVar("E")
 
 
@@ -81,6 +82,7 @@ class Runtime:
         self.shell = shell
         self.events: queue.Queue[ev.Event] = queue.Queue()
         self.timers: dict[str, float] = {}
+        self._active: Grammar | None = None  # the grammar the recognizer has now
         self.stop_flag = threading.Event()
         self.summary = ""
         self._grammar: Grammar | None = None
@@ -266,39 +268,62 @@ class Runtime:
 
     # ----------------------------------------------------- input threads
     def _listen_loop(self) -> None:
+        """Feed the microphone to the recognizer; a recognizer that fails is retried.
+
+        A failure is reported once (the session carries on typed) and the
+        recognizer is reset and tried again every ``RETRY_S``; when it works
+        again, voice comes back by itself.
+        """
         source, recognizer = self.shell.source, self.shell.recognizer
         assert source is not None and recognizer is not None
-        active: Grammar | None = None
+        failed = False
         while not self.stop_flag.is_set():
-            block = source.read(0.1)
-            if block is None:
+            try:
+                heard = self._listen_once(source, recognizer)
+            except Exception as err:  # noqa: BLE001 - any engine fault: report, retry
+                if not failed:
+                    failed = True
+                    self.post(ev.DeviceLost("recognizer", f"{type(err).__name__}: {err}"))
+                self.stop_flag.wait(RETRY_S)
+                self._active = None  # set the grammar again on the next try
+                self._reset_needed.set()
                 continue
-            if time.monotonic() < self._quiet_until:
-                continue  # the companion is speaking: half-duplex
-            if self._reset_needed.is_set():
-                self._reset_needed.clear()
-                source.drain()
-                recognizer.reset()
-                continue
-            with self._grammar_lock:
-                grammar = self._grammar
-            if grammar is None:
-                continue
-            if grammar != active:
-                recognizer.set_grammar(grammar)
-                active = grammar
-            for hyp in recognizer.accept(block):
-                if hyp.final and not hyp.text and hyp.overheard:
-                    self.post(ev.Overheard(hyp.overheard))  # for the safety check only
-                elif hyp.final and hyp.text:
-                    intent = self.shell.vocabulary.match_spoken(hyp.text)
-                    if intent is None and not grammar.dictation:
-                        self.post(ev.Overheard(hyp.text))
-                        continue
-                    self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence,
-                                       hyp.parts_said,
-                                       tuple((w.start_s, w.end_s) for w in hyp.words),
-                                       hyp.overheard))
+            if failed and heard:
+                failed = False
+                self.post(ev.DeviceBack("recognizer"))
+
+    def _listen_once(self, source: AudioSource, recognizer: Recognizer) -> bool:
+        """Read one block and recognize it; True when the recognizer took a block."""
+        block = source.read(0.1)
+        if block is None:
+            return False
+        if time.monotonic() < self._quiet_until:
+            return False  # the companion is speaking: half-duplex
+        if self._reset_needed.is_set():
+            self._reset_needed.clear()
+            source.drain()
+            recognizer.reset()
+            return False
+        with self._grammar_lock:
+            grammar = self._grammar
+        if grammar is None:
+            return False
+        if grammar != self._active:
+            recognizer.set_grammar(grammar)
+            self._active = grammar
+        for hyp in recognizer.accept(block):
+            if hyp.final and not hyp.text and hyp.overheard:
+                self.post(ev.Overheard(hyp.overheard))  # for the safety check only
+            elif hyp.final and hyp.text:
+                intent = self.shell.vocabulary.match_spoken(hyp.text)
+                if intent is None and not grammar.dictation:
+                    self.post(ev.Overheard(hyp.text))
+                    continue
+                self.post(ev.Heard(hyp.text, intent, hyp.start_s, hyp.end_s, hyp.confidence,
+                                   hyp.parts_said,
+                                   tuple((w.start_s, w.end_s) for w in hyp.words),
+                                   hyp.overheard))
+        return True
 
     def _keyboard_loop(self) -> None:
         import sys

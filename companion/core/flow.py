@@ -28,7 +28,7 @@ from companion import events as ev
 from companion.intents import ALWAYS, Vocabulary
 
 SILENCE_TIMER = "silence"
-_DEVICE_NAMES = {"input": "microphone", "output": "speaker"}
+_DEVICE_NAMES = {"input": "microphone", "output": "speaker", "recognizer": "speech recognizer"}
 # Speaking rate (words per minute): slow and calm by default; "slower"/"faster" step it.
 DEFAULT_RATE_WPM = 140
 MIN_RATE_WPM, MAX_RATE_WPM, RATE_STEP_WPM = 90, 220, 20
