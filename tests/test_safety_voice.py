@@ -14,6 +14,7 @@ not one sentence's recognition. And once crisis numbers are being said,
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +47,10 @@ def say_until_helped(session: VoiceSession, sentences: tuple[str, str], voice: s
         except AssertionError:
             if attempt == len(sentences) - 1:
                 raise
-            try:  # taken as an answer: it is read back and the next step listens
+            # Taken as an answer, it is read back and the next step listens;
+            # heard where only commands count, it is still listening.
+            with contextlib.suppress(AssertionError):
                 session.wait_listening(timeout_s=20)
-            except AssertionError:
-                pass  # heard where only commands count: still listening
 
 
 @pytest.mark.parametrize(("sentences", "voice"), [
