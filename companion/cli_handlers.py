@@ -23,8 +23,11 @@ def cmd_ground(args: argparse.Namespace) -> int:
         return 0
     from companion.journal.session import keep_entries
     from companion.session import build_session
+    from companion.settings import Settings
 
-    session = build_session(args, GroundFlow, load_ground_content, setup=keep_entries)
+    settings = Settings.from_options(args)
+    prompts, extra = load_ground_content()
+    session = build_session(settings, GroundFlow, prompts, extra, setup=keep_entries)
     session.run()
     return 130 if session.interrupted else 0
 

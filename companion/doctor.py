@@ -61,14 +61,15 @@ def _content() -> str:
     from companion.intents import Vocabulary
     from companion.journal.flow import load_journal_content
     from companion.rehearse.flow import load_rehearse_content
-    from companion.session import load_settings, open_safety
+    from companion.session import open_safety
+    from companion.settings import Settings
 
     Vocabulary.load()
     load_ground_content()  # with phrases.toml
     load_patterns(load_breathe_content())
     load_journal_content()
     load_rehearse_content()
-    safety = open_safety(None, load_settings())
+    safety = open_safety(Settings.from_options())
     return (f"content files load (your own go in {paths.config_dir()}); "
             f"helplines for region {safety.region}")
 

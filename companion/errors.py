@@ -21,6 +21,10 @@ class CompanionError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\n  fix: {self.fix}" if self.fix else self.message
 
+    def one_line(self) -> str:
+        """Message and fix on one line, for a warning in the middle of a session."""
+        return f"{self.message} ({self.fix})" if self.fix else self.message
+
 
 class ContentError(CompanionError):
     """A content file (TOML) is missing, malformed, or has wrong fields."""

@@ -25,6 +25,7 @@ from companion import effects as fx
 from companion import events as ev
 from companion.audio import AudioSource
 from companion.core.flow import Flow
+from companion.errors import CompanionError
 from companion.intents import Vocabulary
 from companion.recognition.base import Grammar, Recognizer
 from companion.screen import Screen
@@ -231,7 +232,8 @@ class Runtime:
         try:
             session_id = self.shell.store.save(effect.kind, effect.record, self._started_wall)
         except Exception as err:  # noqa: BLE001 - never lose the session to a store error
-            self.shell.screen.warn(f"Could not save this session: {err}")
+            reason = err.one_line() if isinstance(err, CompanionError) else str(err)
+            self.shell.screen.warn(f"Could not save this session: {reason}")
             return
         if session_id is not None:
             for hook in self.after_save:

@@ -1,51 +1,46 @@
-"""Assemble a session: content, safety, store and whatever voice hardware works.
+"""Assemble a session, one way for every flow: settings, store, safety, sound, runtime,
+listening.
 
 Every missing part degrades, it never blocks: no PortAudio, no speaker, no
 speech engine or no recognizer each give one clear line saying why and what
-to do, and the session carries on typed and printed.
+to do, and the session carries on typed and printed. A flow says what it
+needs (:class:`Needs`) and registers its own effects' handlers in ``setup``.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from companion import content_files
 from companion import events as ev
-from companion.core.flow import DEFAULT_RATE_WPM, Context, Flow
+from companion.audio.cue_stream import GatedSource, StreamSpeaker
+from companion.core.flow import Context, Flow
 from companion.errors import AudioError, CompanionError, EngineError, ModelError
 from companion.intents import Vocabulary
-from companion.runtime import Runtime, Shell
+from companion.runtime import Runtime, Shell, Speaker
 from companion.safety import Safety, resolve_region
 from companion.screen import Screen
+from companion.settings import Settings
 
-ContentLoader = Callable[[], tuple[dict[str, str], dict[str, Any]]]
-
-
-def load_settings() -> dict[str, Any]:
-    """The user's defaults (settings.toml): region, voice, rate."""
-    return content_files.load("settings.toml")
+# Cues are placed 0.75 s ahead, so a deep output buffer costs no timing accuracy
+# and rides out the recognizer holding the CPU (an underrun would shift every cue).
+CUE_OUTPUT_LATENCY_S = 0.3
 
 
-def open_safety(args: argparse.Namespace | None, settings: dict[str, Any]) -> Safety:
-    """Crisis matching and helplines for the region (flag, then settings, then locale),
-    discreet when ``--discreet`` or the settings ask for it."""
-    region = resolve_region(getattr(args, "region", None), settings.get("region") or None)
-    discreet = getattr(args, "discreet", None)
-    if discreet is None:
-        discreet = bool(settings.get("discreet", False))
-    return Safety.load(region, discreet=discreet)
+def open_safety(settings: Settings) -> Safety:
+    """Crisis matching and helplines for the settings' region, discreet if they ask."""
+    return Safety.load(resolve_region(settings.region, None), discreet=settings.discreet)
 
 
-def show_resources_if_crisis(args: argparse.Namespace | None, texts: Iterable[str]) -> bool:
+def show_resources_if_crisis(settings: Settings, texts: Iterable[str]) -> bool:
     """Outside a session (journal flags, a scored recording): crisis words in what was
     typed or heard put the numbers that fit on screen (standard error, so JSON on
     standard output stays whole). Nothing is said aloud here. True when shown."""
-    safety = open_safety(args, load_settings())
+    safety = open_safety(settings)
     for text in texts:
         answer = safety.check(text)
         if answer is not None:
@@ -55,18 +50,19 @@ def show_resources_if_crisis(args: argparse.Namespace | None, texts: Iterable[st
 
 
 class StoreAdapter:
-    """Records sessions in the SQLite store; opened lazily, never fatal."""
+    """Records sessions in the SQLite store; a store that cannot be opened is not fatal."""
 
-    def __init__(self, screen: Screen) -> None:
+    def __init__(self, screen: Screen, store: Any = None) -> None:
+        """Over ``store`` when it is already open, else open it now."""
         from companion.store import Store
 
-        self.screen = screen
-        self.store: Any = None
+        self.store: Any = store
+        if store is not None:
+            return
         try:
             self.store = Store.open()
         except CompanionError as err:
-            screen.warn(f"Sessions won't be saved this time: {err.message}"
-                        + (f" ({err.fix})" if err.fix else ""))
+            screen.warn(f"Sessions won't be saved this time: {err.one_line()}")
 
     def first_run(self) -> bool:
         return self.store is None or not self.store.sessions(limit=1)
@@ -89,13 +85,35 @@ class StoreAdapter:
             self.store.close()
 
 
-class Session:
-    """A flow plus its shell; ``run()`` blocks until the session ends."""
+@dataclass(frozen=True)
+class Needs:
+    """What a flow needs from the shell beyond screen, keyboard and speech."""
 
-    def __init__(self, runtime: Runtime, store: StoreAdapter, closers: list[Any]) -> None:
+    cues: bool = False  # timed cues: one output stream whose clock is the flow's, mic gated
+
+
+@dataclass
+class Sound:
+    """The sound a session could open; any part may be None (and was said why)."""
+
+    speaker: Speaker | None = None
+    output: Any = None  # the shared SpeechOutput, when the flow needs cues
+    renderer: Any = None  # its SpeechRenderer, for the flow's own clips
+
+
+class Session:
+    """A flow plus its shell; ``run()`` blocks until the session ends.
+
+    ``sound``, ``gate`` and ``closers`` are there for a flow's ``setup`` hook
+    (breathing places its cues on ``sound.output`` and closes its log last).
+    """
+
+    def __init__(self, runtime: Runtime, store: StoreAdapter, sound: Sound) -> None:
         self.runtime = runtime
         self.store = store
-        self.closers = closers
+        self.sound = sound
+        self.gate: GatedSource | None = None
+        self.closers: list[Callable[[], None]] = []
         self.interrupted = False
 
     def run(self) -> str:
@@ -112,96 +130,120 @@ class Session:
 TEXT_NOTE = "Text mode: type your answers; type 'help' to see what you can say."
 
 
-def build_session(args: argparse.Namespace, flow_class: type[Flow],
-                  load_content: ContentLoader, vocabulary: Vocabulary | None = None,
-                  setup: Callable[[Runtime], None] | None = None,
-                  extra: dict[str, Any] | None = None) -> Session:
-    """Build the flow and its shell from CLI options, falling back part by part.
+def build_session(settings: Settings, flow_class: Callable[[Context], Flow],
+                  prompts: dict[str, str], extra: dict[str, Any], *,
+                  vocabulary: Vocabulary | None = None, store: Any = None,
+                  needs: Needs = Needs(), text_note: str = TEXT_NOTE,
+                  prepare: Callable[[Sound], dict[str, Any]] | None = None,
+                  setup: Callable[[Session], None] | None = None) -> Session:
+    """The one assembly: settings -> store -> safety -> sound -> flow -> runtime -> listening.
 
-    ``vocabulary`` (a flow's own commands added), ``setup`` (registers the
-    handlers of a flow's own effects with the runtime) and ``extra`` (added to
-    the content's extras) let other flows share this assembly.
+    Every part but the screen may be missing and the session still runs.
+    ``store`` is a store already open (the journal must have one, so it opens
+    it before the person talks); else it is opened here and may be missing.
+    ``prepare`` adds to the flow's extras from the sound that opened (a
+    breathing session's cue lengths); ``setup`` registers the handlers of the
+    flow's own effects once the runtime exists.
     """
     screen = Screen()
-    vocabulary = vocabulary or Vocabulary.load()
-    prompts, content_extra = load_content()
-    store = StoreAdapter(screen)
-    return assemble_session(
-        args, screen, store, prompts, {**content_extra, **(extra or {})}, vocabulary,
-        lambda ctx, shell: _runtime(flow_class(ctx), shell, setup), store.first_run(), TEXT_NOTE)
-
-
-def _runtime(flow: Flow, shell: Shell, setup: Callable[[Runtime], None] | None) -> Runtime:
-    runtime = Runtime(flow, shell)
-    if setup is not None:
-        setup(runtime)
-    return runtime
-
-
-def assemble_session(args: argparse.Namespace, screen: Screen, store: StoreAdapter,
-                     prompts: dict[str, str], extra: dict[str, Any], vocabulary: Vocabulary,
-                     make_runtime: Callable[[Context, Shell], Runtime], first_run: bool,
-                     text_note: str) -> Session:
-    """The part every session shares: settings, safety, context, shell, and voice or text."""
-    settings = load_settings()
-    safety = open_safety(args, settings)
-    rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
-    args.voice = args.voice or settings.get("voice") or None
-    ctx = Context(prompts, vocabulary, safety, time.monotonic, rate, first_run, extra)
-    shell = Shell(vocabulary=vocabulary, screen=screen, store=store)
-    runtime = make_runtime(ctx, shell)
-    closers: list[Any] = []
-    if args.text:
-        screen.note(text_note)
-    else:
-        _open_voice(args, shell, runtime, closers, rate)
-    return Session(runtime, store, closers)
-
-
-def _open_voice(args: argparse.Namespace, shell: Shell, runtime: Runtime,
-                closers: list[Any], rate: int) -> None:
-    """Speaker, microphone and recognizer, each optional; say why when one is off."""
-    screen = shell.screen
-    try:
-        from companion.audio.speaker import AudioSpeaker
-
-        speaker = AudioSpeaker(voice=args.voice, rate_wpm=rate, device=args.output_device)
-        shell.speaker = speaker
+    adapter = StoreAdapter(screen, store)
+    safety = open_safety(settings)
+    sound = Sound() if settings.text else _open_sound(settings, screen, needs)
+    if prepare is not None:
+        extra = {**extra, **prepare(sound)}
+    clock = sound.output.now_s if needs.cues and sound.output is not None else time.monotonic
+    ctx = Context(prompts, vocabulary or Vocabulary.load(), safety, clock, settings.rate_wpm,
+                  adapter.first_run(), extra)
+    shell = Shell(vocabulary=ctx.vocabulary, screen=screen, store=adapter, speaker=sound.speaker)
+    runtime = Runtime(flow_class(ctx), shell)
+    session = Session(runtime, adapter, sound)
+    if sound.speaker is not None:
         # Every fixed prompt, in file order (the first ones are needed first), so
         # replies never wait for text-to-speech; renders are cached on disk.
-        speaker.prerender([t for t in runtime.flow.ctx.prompts.values() if "{" not in t]
-                          + runtime.flow.texts_to_prepare())
+        sound.speaker.prerender([t for t in prompts.values() if "{" not in t]
+                                + runtime.flow.texts_to_prepare())
+    elif sound.output is not None:
+        session.closers.append(sound.output.close)  # cues only: nobody else closes it
+    if settings.text:
+        screen.note(text_note)
+    else:
+        _open_listening(settings, session, gated=needs.cues)
+    if setup is not None:
+        setup(session)
+    return session
+
+
+def _open_sound(settings: Settings, screen: Screen, needs: Needs) -> Sound:
+    """Speaker (and, for cues, the shared stream and renderer); say why when one is off."""
+    try:
+        if needs.cues:
+            return _open_cue_sound(settings, screen)
+        from companion.audio.speaker import AudioSpeaker
+
+        return Sound(AudioSpeaker(voice=settings.voice, rate_wpm=settings.rate_wpm,
+                                  device=settings.output_device))
     except EngineError as err:
-        if args.voice and "voice" in err.message:
+        if settings.voice and "voice" in err.message:
             raise
         screen.warn(f"Speaking is off ({err.message}); prompts are printed. Fix: {err.fix}")
     except AudioError as err:
-        screen.warn(f"Speaking is off ({err.message}); prompts are printed. Fix: {err.fix}")
+        screen.warn(f"Sound is off ({err.message}); prompts are printed. Fix: {err.fix}")
+    return Sound()
+
+
+def _open_cue_sound(settings: Settings, screen: Screen) -> Sound:
+    """One deep-buffered stream (``CUE_OUTPUT_LATENCY_S``) for cues and speech."""
+    from companion.audio.output import SpeechOutput
+
+    output = SpeechOutput(device=settings.output_device, latency_s=CUE_OUTPUT_LATENCY_S)
+    output.start()
+    try:
+        from companion.tts import SpeechRenderer
+
+        renderer = SpeechRenderer(voice=settings.voice, rate_wpm=settings.rate_wpm)
+    except EngineError as err:
+        if settings.voice and "voice" in err.message:
+            output.close()
+            raise
+        screen.warn(f"Speaking is off ({err.message}); cues are tones. Fix: {err.fix}")
+        return Sound(output=output)
+    return Sound(StreamSpeaker(output, renderer), output, renderer)
+
+
+def _open_listening(settings: Settings, session: Session, gated: bool) -> None:
+    """Recognizer (loaded on first use) and microphone; typing works regardless."""
+    runtime = session.runtime
+    shell = runtime.shell
     try:
         from companion.recognition.engines import open_recognizer
 
-        shell.recognizer = open_recognizer(
-            args.engine, args.model, announce=screen.note,
-            on_late_failure=lambda err: _listening_off(screen, err))
+        recognizer = open_recognizer(
+            settings.engine, settings.model, announce=shell.screen.note,
+            on_late_failure=lambda err: _listening_off(shell.screen, err))
     except ModelError:
         raise
     except EngineError as err:
-        _listening_off(screen, err)
+        _listening_off(shell.screen, err)
         return
     try:
         from companion.audio.input import MicInput
 
         mic = MicInput(
-            device=args.input_device,
+            device=settings.input_device,
             on_lost=lambda reason: runtime.post(ev.DeviceLost("input", reason)),
             on_back=lambda: runtime.post(ev.DeviceBack("input")),
         )
         mic.start()
-        shell.source = mic
-        closers.append(mic.close)
     except AudioError as err:
-        shell.recognizer = None
-        _listening_off(screen, err)
+        _listening_off(shell.screen, err)
+        return
+    session.closers.append(mic.close)
+    shell.recognizer = recognizer
+    if gated:
+        session.gate = GatedSource(mic)
+        shell.source = session.gate
+    else:
+        shell.source = mic
 
 
 def _listening_off(screen: Screen, err: CompanionError) -> None:

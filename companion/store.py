@@ -160,6 +160,15 @@ def _restrict(path: Path) -> None:
             side.chmod(0o600)
 
 
+_SQLITE_FULL = 13  # sqlite3.h's result code
+
+
+def _is_full(err: BaseException) -> bool:
+    """SQLite's SQLITE_FULL (``database or disk is full``) or the OS's ENOSPC."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return code == _SQLITE_FULL or "disk is full" in str(err)
+
+
 def _check_header(path: Path) -> None:
     """Refuse a non-empty file that is not SQLite before SQLite can touch it."""
     try:
@@ -250,14 +259,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed on success, rolled back on any error."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write transaction: committed on success, rolled back on any error.
+
+        A full disk is a :class:`StoreError` saying so: the write is undone
+        whole (SQLite's journal), so nothing saved before is touched.
+        """
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as err:
+            if _is_full(err):
+                raise StoreError(
+                    "the disk is full",
+                    f"free some space on the disk that holds {self.path.parent}; "
+                    "everything saved before is safe") from err
             raise
-        self._db.execute("COMMIT")
         _restrict(self.path)
 
     @property

@@ -91,10 +91,10 @@ def run_baseline(server: PulseServer, kind: str, pattern: str, minutes: float,
 
 def baseline_child(kind: str, pattern_name: str, minutes: float, out: Path) -> None:
     """What a simple script does: start the cue, sleep the phase; the delays add up."""
+    from companion.audio.tones import all_tones
     from companion.breathe.flow import TONE_FOR
     from companion.breathe.patterns import load_breathe_content, load_patterns, resolve
     from companion.breathe.schedule import schedule
-    from companion.breathe.tones import all_tones
 
     content = load_breathe_content()
     pattern = resolve(pattern_name, load_patterns(content))

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from companion.breathe.audio import GatedSource
-from companion.breathe.cancel import ToneCanceller
-from companion.breathe.tones import tone
+from companion.audio.cue_stream import GatedSource
+from companion.audio.tone_cancel import ToneCanceller
+from companion.audio.tones import tone
 from tests.speech import read_samples, synth, tools_available
 
 RATE = 16_000

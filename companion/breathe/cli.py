@@ -75,9 +75,12 @@ def cmd_breathe(args: argparse.Namespace) -> int:
     if args.list_patterns:
         return _list(patterns)
     pattern = resolve(args.pattern, patterns)
+    from companion.breathe.flow import BreatheOptions
     from companion.breathe.runner import run_breathe
+    from companion.settings import Settings
 
-    return run_breathe(args, pattern, content)
+    options = BreatheOptions(pattern, args.rounds, args.minutes, args.cues, args.count)
+    return run_breathe(Settings.from_options(args), options, content, args.schedule_log)
 
 
 def _list(patterns: dict[str, Any]) -> int:

@@ -8,28 +8,22 @@ is optional: no speaker means the bar alone, no recognizer means typing.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 from companion import effects as fx
-from companion import events as ev
-from companion.breathe.audio import CueBank, GatedSource, StreamSpeaker, voice_cue_texts
+from companion.audio.cue_stream import GatedSource
+from companion.breathe.audio import CueBank, voice_cue_texts
 from companion.breathe.flow import BreatheFlow, BreatheOptions
-from companion.breathe.patterns import Pattern
 from companion.breathe.schedule import Planned
 from companion.breathe.screen import BreathDisplay
-from companion.core.flow import DEFAULT_RATE_WPM, Context
-from companion.errors import AudioError, CompanionError, EngineError, ModelError
-from companion.intents import Vocabulary
-from companion.runtime import Runtime, Shell
-from companion.screen import Screen
-from companion.session import StoreAdapter, load_settings, open_safety
-
-OUTPUT_LATENCY_S = 0.3
+from companion.errors import CompanionError
+from companion.session import Needs, Session, Sound, build_session
+from companion.settings import Settings
 
 
 class CuePlacer:
@@ -78,142 +72,79 @@ def _snapshot(flow: BreatheFlow, clock: Callable[[], float],
     return snap
 
 
-def run_breathe(args: argparse.Namespace, pattern: Pattern,
-                content: dict[str, Any]) -> int:
-    """Build the session from CLI options and run it to its end; returns the exit code."""
-    screen = Screen()
-    vocabulary = Vocabulary.load()
-    settings = load_settings()
-    safety = open_safety(args, settings)
-    args.rate = args.rate or int(settings.get("rate_wpm") or DEFAULT_RATE_WPM)
-    args.voice = args.voice or settings.get("voice") or None
-    cue_mode = args.cues
-    output = renderer = None
-    closers: list[Callable[[], None]] = []
-    if args.text:
-        screen.note("Text mode: follow the bar; type 'pause', 'slower' or 'stop' any time.")
-    else:
-        output, renderer = _open_sound(args, screen)
-    if output is None:
-        cue_mode = "voice"  # irrelevant without sound, but keep the record honest
-    elif renderer is None and cue_mode != "tones":
-        screen.warn("Speech is off, so the cues are tones.")
-        cue_mode = "tones"
-    cues = None
-    if output is not None:
-        cues = CueBank(output.sample_rate)
-        if renderer is not None:
-            texts = voice_cue_texts(content["cues"], content["counting"]["words"],
-                                    content["prompts"])
-            cues.add_voice(renderer, texts)
-    options = BreatheOptions(pattern, args.rounds, args.minutes, cue_mode, args.count)
-    clock: Callable[[], float] = output.now_s if output is not None else time.monotonic
-    extra = {"options": options, "count_words": list(content["counting"]["words"]),
-             "cue_lengths_s": cues.lengths_s() if cues else {}}
-    ctx = Context(dict(content["prompts"]), vocabulary, safety, clock,
-                  args.rate, False, extra)
-    flow = BreatheFlow(ctx)
-    store = StoreAdapter(screen)
-    closers.append(store.close)
-    shell = Shell(vocabulary=vocabulary, screen=screen, store=store)
-    gate = None
-    if output is not None and renderer is not None:
-        shell.speaker = StreamSpeaker(output, renderer)
-        shell.speaker.prerender([content["prompts"]["paused"], content["prompts"]["resumed"],
-                                 content["prompts"]["done"], content["prompts"]["stopped"]])
-    elif output is not None:
-        closers.append(output.close)
-    if not args.text:
-        gate = _open_listening(args, shell, closers, screen)
-    log_file = _open_log(getattr(args, "schedule_log", None), closers)
-    runtime = Runtime(flow, shell)
-    placer = CuePlacer(output, cues, gate, log_file)
-    runtime.register(fx.PlayCue, placer.place)
-    if gate is not None:
-        _wire_mic_events(gate, runtime)
-    latency = output.latency_s if output is not None else 0.0
-    display = BreathDisplay(screen.console, _snapshot(flow, clock, latency),
-                            flow.planned_rounds if args.minutes is None else None)
-    display.start()
-    try:
-        runtime.run()
-    finally:
-        display.stop()
+class BreatheShell:
+    """A breathing session's own part of the shell: the cue bank made from the sound that
+    opened, the cue placer, the breath display and the schedule log."""
+
+    def __init__(self, options: BreatheOptions, content: dict[str, Any],
+                 schedule_log: Path | None = None) -> None:
+        self.options = options
+        self.content = content
+        self.schedule_log = schedule_log  # JSON lines of every cue placed (tests, benchmark)
+        self.cues: CueBank | None = None
+
+    def prepare(self, sound: Sound) -> dict[str, Any]:
+        """The flow's extras: its options (cue mode as it can be heard) and cue lengths."""
+        mode = self.options.cues
+        if sound.output is None:
+            mode = "voice"  # irrelevant without sound, but keep the record honest
+        elif sound.renderer is None and mode != "tones":
+            mode = "tones"
+        if sound.output is not None:
+            self.cues = CueBank(sound.output.sample_rate)
+            if sound.renderer is not None:
+                self.cues.add_voice(sound.renderer, voice_cue_texts(
+                    self.content["cues"], self.content["counting"]["words"],
+                    self.content["prompts"]))
+        self.options = replace(self.options, cues=mode)
+        return {"options": self.options,
+                "count_words": list(self.content["counting"]["words"]),
+                "cue_lengths_s": self.cues.lengths_s() if self.cues else {}}
+
+    def setup(self, session: Session) -> None:
+        """Register the cue placer; show the bar while the session runs."""
+        output = session.sound.output
+        log_file = _open_log(self.schedule_log)
+        placer = CuePlacer(output, self.cues, session.gate, log_file)
+        session.runtime.register(fx.PlayCue, placer.place)
+        flow = session.runtime.flow
+        assert isinstance(flow, BreatheFlow)
+        display = BreathDisplay(
+            session.runtime.shell.screen.console,
+            _snapshot(flow, flow.ctx.clock, output.latency_s if output is not None else 0.0),
+            flow.planned_rounds if self.options.minutes is None else None)
+        display.start()
+        session.closers.insert(0, display.stop)
         if log_file is not None:
-            underflows = output.underflows if output is not None else 0
-            log_file.write(json.dumps({"underflows": underflows,
-                                       "late_cues": placer.late_cues}) + "\n")
-        for closer in closers:
-            closer()
-    return 130 if runtime.interrupted else 0
+            def close_log() -> None:
+                underflows = output.underflows if output is not None else 0
+                log_file.write(json.dumps({"underflows": underflows,
+                                           "late_cues": placer.late_cues}) + "\n")
+                log_file.close()
+
+            session.closers.append(close_log)
 
 
-def _open_sound(args: argparse.Namespace, screen: Screen) -> tuple[Any, Any]:
-    """The shared output stream and the speech renderer; either may be None (with a reason)."""
-    from companion.audio.output import SpeechOutput
-
-    # A deep buffer: cues are placed 0.75 s ahead, so latency costs no accuracy, and it
-    # rides out the recognizer hogging the CPU (an underrun would shift every later cue).
-    output: Any = SpeechOutput(device=args.output_device, latency_s=OUTPUT_LATENCY_S)
-    try:
-        output.start()
-    except AudioError as err:
-        screen.warn(f"Sound is off ({err.message}); follow the bar. Fix: {err.fix}")
-        return None, None
-    try:
-        from companion.tts import SpeechRenderer
-
-        renderer = SpeechRenderer(voice=args.voice, rate_wpm=args.rate)
-    except EngineError as err:
-        if args.voice:
-            output.close()
-            raise
-        screen.warn(f"Speaking is off ({err.message}). Fix: {err.fix}")
-        return output, None
-    return output, renderer
+TEXT_NOTE = "Text mode: follow the bar; type 'pause', 'slower' or 'stop' any time."
 
 
-def _open_listening(args: argparse.Namespace, shell: Shell, closers: list[Callable[[], None]],
-                    screen: Screen) -> GatedSource | None:
-    """Recognizer and microphone behind the cue gate; typing always works regardless."""
-    try:
-        from companion.recognition.engines import open_recognizer
-
-        recognizer = open_recognizer(args.engine, args.model, announce=screen.note)
-    except ModelError:
-        raise
-    except EngineError as err:
-        screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")
-        return None
-    try:
-        from companion.audio.input import MicInput
-
-        mic = MicInput(device=args.input_device)
-        mic.start()
-    except AudioError as err:
-        screen.warn(f"Listening is off ({err.message}); type instead. Fix: {err.fix}")
-        return None
-    closers.append(mic.close)
-    gate = GatedSource(mic)
-    shell.source = gate
-    shell.recognizer = recognizer
-    return gate
+def run_breathe(settings: Settings, options: BreatheOptions, content: dict[str, Any],
+                schedule_log: Path | None = None) -> int:
+    """Build the session and run it to its end; returns the exit code."""
+    part = BreatheShell(options, content, schedule_log)
+    session = build_session(settings, BreatheFlow, dict(content["prompts"]), {},
+                            store=None, needs=Needs(cues=True), text_note=TEXT_NOTE,
+                            prepare=part.prepare, setup=part.setup)
+    session.run()
+    return 130 if session.interrupted else 0
 
 
-def _wire_mic_events(gate: GatedSource, runtime: Runtime) -> None:
-    mic = gate.source
-    mic.on_lost = lambda reason: runtime.post(ev.DeviceLost("input", reason))
-    mic.on_back = lambda: runtime.post(ev.DeviceBack("input"))
-
-
-def _open_log(path: Path | None, closers: list[Callable[[], None]]) -> IO[str] | None:
+def _open_log(path: Path | None) -> IO[str] | None:
     """The optional JSON-lines log of every cue placed (tests and the benchmark read it)."""
     if path is None:
         return None
     try:
-        handle = Path(path).open("w", encoding="utf-8")  # noqa: SIM115 - closed by a closer
+        return Path(path).open("w", encoding="utf-8")  # noqa: SIM115 - closed by a closer
     except OSError as err:
         raise CompanionError(f"cannot write {path}: {err.strerror}",
                              "choose a folder you can write to") from err
-    closers.append(handle.close)
-    return handle

@@ -86,8 +86,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         _check_words(args, changes)
         return 0
     from companion.journal.session import build_journal_session
+    from companion.settings import Settings
 
-    session = build_journal_session(args)
+    session = build_journal_session(Settings.from_options(args))
     session.run()
     return 130 if session.interrupted else 0
 
@@ -162,8 +163,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def _check_words(args: argparse.Namespace, changes: dict[str, Any]) -> None:
     """What was written goes through the same crisis check as anything said or typed."""
     from companion.session import show_resources_if_crisis
+    from companion.settings import Settings
 
-    show_resources_if_crisis(args, [v for v in changes.values() if isinstance(v, str)])
+    texts = [v for v in changes.values() if isinstance(v, str)]
+    show_resources_if_crisis(Settings.from_options(args), texts)
 
 
 def cmd_delete(args: argparse.Namespace) -> int:

@@ -38,10 +38,12 @@ class EntrySaved(FeatureEvent):
 
 @dataclass(frozen=True)
 class EntrySaveFailed(FeatureEvent):
-    """The shell could not commit ``SaveEntry(request_id)``; ``reason`` says why."""
+    """The shell could not commit ``SaveEntry(request_id)``; ``reason`` says why (it is
+    said aloud, so it is short) and ``fix`` what to do (shown on screen)."""
 
     request_id: str
     reason: str
+    fix: str = ""
 
 
 def carry_out(effect: SaveEntry, journal: object) -> EntrySaved | EntrySaveFailed:
@@ -59,7 +61,7 @@ def carry_out(effect: SaveEntry, journal: object) -> EntrySaved | EntrySaveFaile
     try:
         entry_id = journal.add(effect.entry)
     except CompanionError as err:
-        return EntrySaveFailed(effect.request_id, err.message)
+        return EntrySaveFailed(effect.request_id, err.message, err.fix)
     except (sqlite3.Error, OSError) as err:
         return EntrySaveFailed(effect.request_id, str(err))
     return EntrySaved(effect.request_id, entry_id)

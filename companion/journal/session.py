@@ -7,21 +7,14 @@ once, and link the saved entry to the session once it is recorded.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
-from typing import Any
 
-from companion.core.flow import Context
 from companion.journal.effects import EntrySaved, EntrySaveFailed, SaveEntry, carry_out
 from companion.journal.flow import JournalFlow, journal_vocabulary, load_journal_content
 from companion.journal.repo import Journal
-from companion.runtime import Runtime, Shell
-from companion.screen import Screen
-from companion.session import (
-    Session,
-    StoreAdapter,
-    assemble_session,
-)
+from companion.runtime import Runtime
+from companion.session import Session, build_session
+from companion.settings import Settings
 from companion.store import Store
 
 
@@ -44,6 +37,8 @@ class EntryKeeper:
                   else EntrySaveFailed(effect.request_id, "the store could not be opened"))
         if isinstance(result, EntrySaved):
             self.saved_ids.append(result.entry_id)
+        elif result.fix:
+            self.runtime.shell.screen.warn(f"Not saved: {result.reason} ({result.fix})")
         return result
 
     def link(self, session_id: int) -> None:
@@ -56,9 +51,9 @@ class EntryKeeper:
             self.runtime.shell.screen.warn(f"Could not link the entry to this session: {err}")
 
 
-def keep_entries(runtime: Runtime) -> None:
-    """Let ``runtime``'s flow keep journal entries, in the session's own store."""
-    EntryKeeper(runtime, lambda: _journal_of(runtime))
+def keep_entries(session: Session) -> None:
+    """Let the session's flow keep journal entries, in the session's own store."""
+    EntryKeeper(session.runtime, lambda: _journal_of(session.runtime))
 
 
 def _journal_of(runtime: Runtime) -> Journal | None:
@@ -66,27 +61,17 @@ def _journal_of(runtime: Runtime) -> Journal | None:
     return Journal(store) if store is not None else None
 
 
-class _OpenStore(StoreAdapter):
-    """A StoreAdapter over a store that is already open (and must be: no journal without it)."""
-
-    def __init__(self, screen: Screen, store: Store) -> None:  # noqa: D107
-        self.screen = screen
-        self.store: Any = store
-
-
-def build_journal_session(args: argparse.Namespace) -> Session:
+def build_journal_session(settings: Settings) -> Session:
     """The spoken (or typed, with --text) thought record, with whatever voice works."""
-    screen = Screen()
     store = Store.open()  # fails now, clearly, rather than after the person has talked
     prompts, extra = load_journal_content()
     journal = Journal(store)
 
-    def make_runtime(ctx: Context, shell: Shell) -> Runtime:
-        runtime = Runtime(JournalFlow(ctx), shell)
-        EntryKeeper(runtime, lambda: journal)
-        return runtime
+    def keep(session: Session) -> None:
+        EntryKeeper(session.runtime, lambda: journal)
 
-    return assemble_session(
-        args, screen, _OpenStore(screen, store), prompts, extra,
-        journal_vocabulary(extra["commands"]), make_runtime,
-        False, "Text mode: type your answers; 'skip' leaves a part out, 'help' lists more.")
+    return build_session(
+        settings, JournalFlow, prompts, extra,
+        vocabulary=journal_vocabulary(extra["commands"]), store=store,
+        text_note="Text mode: type your answers; 'skip' leaves a part out, 'help' lists more.",
+        setup=keep)

@@ -93,8 +93,10 @@ def cmd_rehearse(args: argparse.Namespace) -> int:
     if args.progress:
         return _progress(phrase, history, args.plot)
     from companion.rehearse.session import build_rehearse_session
+    from companion.settings import Settings
 
-    session = build_rehearse_session(args, phrase, sessions_per_part(history))
+    session = build_rehearse_session(Settings.from_options(args), phrase, args.mode,
+                                     bool(args.exact), sessions_per_part(history))
     session.run()
     return 130 if session.interrupted else 0
 
@@ -189,6 +191,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from companion.rehearse.meaning import MeaningLexicon
     from companion.rehearse.score import score
     from companion.session import show_resources_if_crisis
+    from companion.settings import Settings
 
     with _phrase_book() as book:
         phrase = book.get(args.phrase)
@@ -204,5 +207,5 @@ def cmd_score(args: argparse.Namespace) -> int:
         heard = hear(recognizer, read_wav(args.wav), phrase.parts, exact=args.exact)
     result = score(phrase.parts, heard.text, lexicon, heard.parts_said, heard.word_times)
     print(json.dumps(result.as_json(), ensure_ascii=False))
-    show_resources_if_crisis(args, [heard.text])
+    show_resources_if_crisis(Settings.from_options(args), [heard.text])
     return 0

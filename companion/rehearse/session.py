@@ -7,10 +7,8 @@ already said, and links them to the session record when the session ends.
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 from datetime import datetime, timezone
-from typing import Any
 
 from companion.errors import CompanionError
 from companion.rehearse.flow import RehearseFlow, load_rehearse_content, rehearse_vocabulary
@@ -18,6 +16,7 @@ from companion.rehearse.phrases import Phrase
 from companion.rehearse.progress import Attempts, SaveAttempt
 from companion.runtime import Runtime
 from companion.session import Session, build_session
+from companion.settings import Settings
 
 
 class AttemptKeeper:
@@ -41,7 +40,9 @@ class AttemptKeeper:
             return
         try:
             attempts.add(effect, self._session_start())
-        except (CompanionError, sqlite3.Error, OSError) as err:
+        except CompanionError as err:
+            self.runtime.shell.screen.warn(f"Could not keep this attempt: {err.one_line()}")
+        except (sqlite3.Error, OSError) as err:
             self.runtime.shell.screen.warn(f"Could not keep this attempt: {err}")
 
     def link(self, session_id: int) -> None:
@@ -54,18 +55,17 @@ class AttemptKeeper:
             self.runtime.shell.screen.warn(f"Could not link the attempts to this session: {err}")
 
 
-def keep_attempts(runtime: Runtime) -> None:
-    """Let ``runtime``'s rehearsal keep each attempt."""
-    AttemptKeeper(runtime)
+def keep_attempts(session: Session) -> None:
+    """Let the session's rehearsal keep each attempt."""
+    AttemptKeeper(session.runtime)
 
 
-def build_rehearse_session(args: argparse.Namespace, phrase: Phrase,
+def build_rehearse_session(settings: Settings, phrase: Phrase, mode: str, exact: bool,
                            sessions_per_part: dict[int, int]) -> Session:
     """A rehearsal of ``phrase`` with whatever voice hardware works."""
     prompts, extra = load_rehearse_content()
-    session_extra: dict[str, Any] = {"phrase": phrase, "mode": args.mode,
-                                     "sessions_per_part": sessions_per_part,
-                                     "exact": bool(getattr(args, "exact", False))}
-    return build_session(args, RehearseFlow, lambda: (prompts, extra),
+    extra = {**extra, "phrase": phrase, "mode": mode, "exact": exact,
+             "sessions_per_part": sessions_per_part}
+    return build_session(settings, RehearseFlow, prompts, extra,
                          vocabulary=rehearse_vocabulary(extra["commands"]),
-                         setup=keep_attempts, extra=session_extra)
+                         setup=keep_attempts)

@@ -3,7 +3,7 @@
 A breathing session must keep listening while its tones play: someone may
 speak over a cue, and crisis words said then must still be heard. Closing
 the microphone for each cue (as for spoken prompts) lost whole sentences.
-A tone's waveform is known exactly (:mod:`companion.breathe.tones`: a sine
+A tone's waveform is known exactly (:mod:`companion.audio.tones`: a sine
 gliding along a known frequency track, with a soft octave partial), and a
 room changes a slow sine's level and phase, not its frequency. So for each
 block heard while a cue may be sounding, the cue's sine and cosine at the
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from companion.breathe.tones import TONES, envelope
+from companion.audio.tones import TONES, envelope
 
 MIN_DELAY_S, MAX_DELAY_S = -0.05, 0.45  # where the cue may be heard, after it was placed
 # The delays tried: 5 ms apart, the glides' frequency is off by at most ~0.6 Hz
