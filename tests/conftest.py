@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tests import speech
 from tests.pulse import PulseServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep synthesized test speech in pytest's cache between runs (when it has one)."""
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        speech.SHARED_CACHE = Path(cache.mkdir("speech"))
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,9 @@ import numpy as np
 RATE = 16_000
 PAD_S = 0.5
 NOISE_SNR_DB = 15.0
+# Set by conftest to pytest's cache folder: synthesized audio is kept between runs of
+# the edit loop (the same text, voice and variant always give the same file).
+SHARED_CACHE: Path | None = None
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 
 # voice name -> TTS command (the text and output path are appended by _tts).
@@ -132,6 +135,10 @@ def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:
     out = out_dir / f"{voice}-{variant}-{_key(text, voice, variant)}.wav"
     if out.exists():
         return out
+    kept = SHARED_CACHE / out.name if SHARED_CACHE is not None else None
+    if kept is not None and kept.exists():
+        shutil.copyfile(kept, out)
+        return out
     raw = out.with_suffix(".tts.wav")
     tmp = out.with_suffix(".tmp.wav")
     _tts(text, voice, raw)
@@ -142,6 +149,8 @@ def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:
     raw.unlink()
     if variant == "noise":
         _add_noise(tmp, NOISE_SNR_DB, tmp)
+    if kept is not None:
+        shutil.copyfile(tmp, kept)
     tmp.replace(out)
     return out
 

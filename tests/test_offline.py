@@ -31,6 +31,7 @@ pytestmark = [
 ]
 
 
+@pytest.mark.slow
 def test_a_voice_session_runs_without_a_network(pulse: PulseServer, companion_home: Path) -> None:
     env = {**os.environ, **pulse.env, "COMPANION_HOME": str(companion_home)}
     probe = subprocess.run(["unshare", "-n", sys.executable, "-c",

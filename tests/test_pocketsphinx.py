@@ -54,8 +54,10 @@ def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rec() -> PocketsphinxRecognizer:
+    """A fresh recognizer for each test (0.12 s): no decoder state carries over, so the
+    tests give the same results in any order."""
     return PocketsphinxRecognizer()
 
 
@@ -65,6 +67,7 @@ def commands(rec: PocketsphinxRecognizer, wav: Path) -> list[dict]:
     return list(utterances(rec, read_samples(wav), VOCAB))
 
 
+@pytest.mark.slow  # the fast loop keeps a shorter test of the same path
 @pytest.mark.parametrize("voice", ["awb", "rms"])
 def test_every_phrasing_is_recognized(rec: PocketsphinxRecognizer, audio_dir: Path,
                                       voice: str) -> None:
@@ -121,6 +124,7 @@ def test_a_command_that_free_decoding_hears_as_another_is_not_guessed(
     assert [(h.text, h.overheard) for h in finals] == [("next" if kept else "", free)]
 
 
+@pytest.mark.slow  # the fast loop keeps a shorter test of the same path
 def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(
         audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pink noise 15 dB under the voice, from 0.5 s before the words to 0.5 s after,
@@ -205,6 +209,7 @@ def test_the_microphone_s_band_noise_and_speech_level_are_measured(audio_dir: Pa
     assert speech["clean"] > -30 and speech["far"] < -50, speech  # 40 dB apart as played
 
 
+@pytest.mark.slow  # the fast loop keeps a shorter test of the same path
 def test_a_steady_noise_is_taken_out_so_commands_are_heard_and_sentences_still_are_not(
         audio_dir: Path) -> None:
     """15 dB fan-like noise running on from one utterance to the next, as in a room.
@@ -231,7 +236,8 @@ def test_a_steady_noise_is_taken_out_so_commands_are_heard_and_sentences_still_a
     assert not fired, fired
 
 
-@pytest.mark.parametrize("voice", ["awb", "rms", "slt"])
+@pytest.mark.parametrize("voice", ["awb", pytest.param("rms", marks=pytest.mark.slow),
+                                   pytest.param("slt", marks=pytest.mark.slow)])
 def test_sentences_trigger_no_command(rec: PocketsphinxRecognizer, audio_dir: Path,
                                       voice: str) -> None:
     fired = {s: [u["text"] for u in commands(rec, synth(s, voice, audio_dir))]
@@ -239,6 +245,7 @@ def test_sentences_trigger_no_command(rec: PocketsphinxRecognizer, audio_dir: Pa
     assert sum(1 for v in fired.values() if v) <= 1, {k: v for k, v in fired.items() if v}
 
 
+@pytest.mark.slow  # the fast loop keeps a shorter test of the same path
 def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_dir: Path) -> None:
     recordings = recorded_speech(audio_dir)
     if not recordings:
@@ -247,6 +254,7 @@ def test_recorded_speech_triggers_no_command(rec: PocketsphinxRecognizer, audio_
     assert sum(1 for v in fired.values() if v) <= 1, {k: v for k, v in fired.items() if v}
 
 
+@pytest.mark.slow  # the fast loop keeps a shorter test of the same path
 def test_breaths_sighs_coughs_and_knocks_trigger_no_command(audio_dir: Path) -> None:
     """A loud sigh came out of the grammar as "no" (and passed the phone loop) while
     free decoding heard no word in it: a sound with no words is not a command."""
@@ -315,6 +323,7 @@ def test_dictation_returns_the_words(rec: PocketsphinxRecognizer, audio_dir: Pat
     assert heard[0]["intent"] is None
 
 
+@pytest.mark.slow  # the fast loop keeps a shorter test of the same path
 def test_a_headset_sampled_at_8_khz_is_made_out_and_its_words_come_through(
         audio_dir: Path) -> None:
     """A Bluetooth headset's hands-free profile samples at 8 kHz: nothing above 4 kHz.
@@ -364,7 +373,8 @@ FEELINGS = ("anxious", "sad", "angry", "lonely", "hurt", "scared", "calm", "and"
             "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
-@pytest.mark.parametrize("voice", ["awb", "slt", "rms"])
+@pytest.mark.parametrize("voice", ["awb", pytest.param("slt", marks=pytest.mark.slow),
+                                   pytest.param("rms", marks=pytest.mark.slow)])
 def test_hints_read_short_answers_and_keep_own_words(audio_dir: Path, voice: str) -> None:
     """Free decoding hears "sad for a ninety six"; with hints the feelings come through,
     while a sentence in the person's own words is kept as said (rms's fitted the hint

@@ -56,7 +56,8 @@ def test_the_whole_phrase_comes_through(attempts: dict[str, Path]) -> None:
 
 
 @needs_speech
-@pytest.mark.parametrize(("name", "part"), [("no_help", 4), ("no_learning", 1)])
+@pytest.mark.parametrize(("name", "part"), [
+    ("no_help", 4), pytest.param("no_learning", 1, marks=pytest.mark.slow)])
 def test_a_dropped_clause_is_named(attempts: dict[str, Path], name: str, part: int) -> None:
     result = score(attempts[name], "--exact")
     dropped = normalize(PARTS[part]).split()
