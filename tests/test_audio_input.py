@@ -246,3 +246,27 @@ def test_devices_with_nothing_to_list_says_so_with_the_fix(
     assert main(["devices"]) != 0
     err = capsys.readouterr().err
     assert "no audio devices found" in err and devices.DEVICE_FIX in err
+
+
+def test_doctor_checks_every_part_on_the_virtual_devices(
+        pulse: PulseServer, companion_home: Path) -> None:
+    """`companion doctor` in a subprocess: with the virtual devices every part passes,
+    each on its own line; with a region nobody knows, that check fails with its fix."""
+    import os
+
+    env = {**os.environ, **pulse.env, "COMPANION_HOME": str(companion_home),
+           "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "companion", "doctor", "--engine",
+                           "pocketsphinx"], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for part in ("recognizer", "vosk model", "speech", "audio", "content", "store"):
+        assert f"ok   {part}: " in done.stdout, done.stdout
+    (companion_home / "config").mkdir(exist_ok=True)
+    (companion_home / "config" / "settings.toml").write_text('region = "Atlantis"\n')
+    broken = subprocess.run([sys.executable, "-m", "companion", "doctor", "--engine",
+                             "pocketsphinx"], env=env, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert broken.returncode == 1
+    assert "fail content: unknown region 'Atlantis' in the config's region" in broken.stdout
+    assert "fix: use one of: " in broken.stdout
