@@ -11,7 +11,7 @@ ProgressCallback = Callable[[int, int | None], None]  # (bytes done, total bytes
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One downloadable model, as listed in ``models/catalog.toml``."""
+    """One downloadable model, as listed in ``companion/catalog.toml``."""
 
     name: str
     language: str

@@ -41,9 +41,10 @@ def installed_dir() -> Path:
 
 
 def catalog_path() -> Path:
-    """The catalog file: ``COMPANION_CATALOG`` if set, else ``models/catalog.toml``."""
+    """The catalog file: ``COMPANION_CATALOG`` if set, else the one shipped in the package
+    (so `companion model download` works from any install, not only a checkout)."""
     env = os.environ.get("COMPANION_CATALOG")
-    return Path(env) if env else repo_models_dir() / "catalog.toml"
+    return Path(env) if env else Path(__file__).with_name("catalog.toml")
 
 
 def load_catalog(path: Path | None = None) -> dict[str, CatalogEntry]:

