@@ -24,12 +24,11 @@ def _recognizer(args: argparse.Namespace) -> Check:
 
 
 def _vosk_model() -> str:
-    from companion.models import find_model
+    from companion.models import download_command, find_model
 
     path = find_model(None)
     if path is None:
-        return ("none installed (optional; pocketsphinx is used): "
-                "companion model download vosk-model-small-en-us-0.15")
+        return f"none installed (optional; pocketsphinx is used): {download_command()}"
     return f"found at {path}"
 
 
@@ -104,4 +103,10 @@ def run_checks(args: argparse.Namespace) -> list[str]:
                 console.print(f"       fix: {err.fix}")
     console.print(f"config folder: {paths.config_dir()}")
     console.print(f"data folder:   {paths.data_dir()}")
+    from companion.model_offer import in_a_terminal, offer_model
+
+    if in_a_terminal() and "recognizer" not in problems:
+        path = offer_model(remember=False)
+        if path is not None:
+            console.print(f"[green]ready:[/] {path}; sessions use it from now on")
     return problems

@@ -47,6 +47,24 @@ def catalog_path() -> Path:
     return Path(env) if env else Path(__file__).with_name("catalog.toml")
 
 
+def recommended() -> CatalogEntry:
+    """The catalog's first model: the one offered at set-up and named in hints."""
+    path = catalog_path()
+    for entry in load_catalog(path).values():
+        return entry
+    raise ModelError(f"the model catalog {path} lists no models",
+                     "add a [[model]] entry, or unset COMPANION_CATALOG")
+
+
+def download_command() -> str:
+    """What to type to get the recommended model (said even when the catalog is broken,
+    inside another error's fix)."""
+    try:
+        return f"companion model download {recommended().name}"
+    except ModelError:
+        return "companion model list, then companion model download NAME"
+
+
 def load_catalog(path: Path | None = None) -> dict[str, CatalogEntry]:
     """Read and check the catalog; errors name the file and the entry."""
     path = path or catalog_path()
@@ -118,7 +136,7 @@ def _checked(path: Path, source: str) -> Path:
     nested = [p for p in _children(path) if is_vosk_model(p)] if path.is_dir() else []
     fix = (f"point {source} at the folder inside it: {nested[0]}" if nested else
            "give the folder you unzipped (it holds am/, conf/ and graph/), or download one: "
-           "companion model download vosk-model-small-en-us-0.15")
+           f"{download_command()}")
     raise ModelError(f"{path} (from {source}) is not a Vosk model: {problem}", fix)
 
 
@@ -282,7 +300,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     if path is None:
         what = f"model {name} is not installed" if name else "no Vosk model is installed"
         raise ModelError(what, f"download it: companion model download "
-                               f"{name or 'vosk-model-small-en-us-0.15'}")
+                               f"{name or recommended().name}")
     print(path)
     return 0
 
@@ -291,6 +309,17 @@ def cmd_remove(args: argparse.Namespace) -> int:
     """Delete a downloaded model."""
     path = remove(args.name, getattr(args, "dest", None))
     Console(soft_wrap=True).print(f"removed {path}")
+    return 0
+
+
+def cmd_offer(args: argparse.Namespace) -> int:
+    """Offer the recommended model when none is installed (only in a terminal)."""
+    from companion.model_offer import in_a_terminal, offer_model
+
+    if in_a_terminal():
+        path = offer_model()
+        if path is not None:
+            Console(soft_wrap=True).print(f"[green]ready:[/] {path}")
     return 0
 
 
@@ -310,6 +339,9 @@ def add_model_commands(subparsers: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("path", help="print a model's folder (default: the one in use)")
     p.add_argument("name", nargs="?", help="a model name (default: the model companion uses)")
     p.set_defaults(func=cmd_path)
+    p = sub.add_parser("offer", help="ask once, in a terminal, whether to download the "
+                       "recommended model (set-up runs this)")
+    p.set_defaults(func=cmd_offer)
     p = sub.add_parser("remove", help="delete a downloaded model")
     p.add_argument("name", help="the model to delete")
     p.set_defaults(func=cmd_remove)

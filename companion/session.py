@@ -211,14 +211,16 @@ def _open_cue_sound(settings: Settings, screen: Screen) -> Sound:
 
 
 def _open_listening(settings: Settings, session: Session, gated: bool) -> None:
-    """Recognizer (loaded on first use) and microphone; typing works regardless."""
+    """Recognizer (loaded on first use) and microphone; typing works regardless.
+    The hint about the better model is shown on the first run only."""
     runtime = session.runtime
     shell = runtime.shell
     try:
         from companion.recognition.engines import open_recognizer
 
         recognizer = open_recognizer(
-            settings.engine, settings.model, announce=shell.screen.note,
+            settings.engine, settings.model,
+            announce=shell.screen.note if session.store.first_run() else None,
             on_late_failure=lambda err: _listening_off(shell.screen, err))
     except ModelError:
         raise

@@ -52,6 +52,11 @@ fi
 # modules again (bench, 3 runs each: launch to first audio 0.36-0.38 -> 0.29-0.33 s).
 "$VENV/bin/python" -m compileall -q companion
 
+# In a terminal, offer the better recognizer once (asks; a "no" is remembered).
+if [ "$MODE" != test ] && [ -t 0 ] && [ -t 1 ]; then
+  "$VENV/bin/companion" model offer || true
+fi
+
 case "$MODE" in
   ground)
     exec "$VENV/bin/companion" ground "$@"

@@ -422,3 +422,77 @@ def test_the_built_wheel_lists_the_catalog_from_a_fresh_venv(tmp_path: Path) -> 
                             "import companion; print(companion.__file__)"], cwd=tmp_path,
                            env=env, capture_output=True, text=True, timeout=60, check=True)
     assert where.stdout.startswith(str(venv)), where.stdout
+
+
+def test_the_offer_asks_nothing_where_nobody_can_answer(env: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "companion", "model", "offer"],
+                          input="y\n", capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+    assert not (env / "home" / "data" / "model-offer-declined").exists()
+
+
+def test_a_no_to_the_offer_is_remembered(env: Path) -> None:
+    from tests.terminal import Terminal
+
+    (env / "catalog.toml").write_text(
+        f'[[model]]\nname = "{FAKE}"\nlanguage = "en-US"\nurl = "http://127.0.0.1:9/m.zip"\n'
+        'size = 1000\nsha256 = ""\ndescription = "test model"\n')
+    term = Terminal("model", "offer")
+    try:
+        term.expect(f"Download the more accurate speech recognizer ({FAKE}, about 0 MB)?")
+        term.type("n")
+        term.expect(f"Any time later: companion model download {FAKE}")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    assert (env / "home" / "data" / "model-offer-declined").exists()
+    again = Terminal("model", "offer")
+    try:
+        assert again.wait() == 0
+    finally:
+        again.close()
+    assert "Download" not in again.output and models.find_model(None) is None
+
+
+@pytest.mark.enable_socket
+@pytest.mark.network
+def test_a_yes_to_the_offer_downloads_the_recommended_model(
+        env: Path, server: RangeServer, fake_zip: bytes) -> None:
+    from tests.terminal import Terminal
+
+    term = Terminal("model", "offer")
+    try:
+        term.expect("[y/N]")
+        term.type("yes")
+        term.expect("ready:", timeout_s=60)
+        assert term.wait() == 0
+    finally:
+        term.close()
+    assert models.find_model(None) == models.installed_dir() / FAKE
+
+
+def test_the_hint_about_the_better_model_comes_on_the_first_run_only(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime, timezone
+
+    from companion.ground.content import load_ground_content
+    from companion.ground.flow import GroundFlow
+    from companion.session import build_session
+    from companion.settings import Settings
+    from companion.store import Store
+
+    hint = "for better accuracy: companion model download "
+    shutil.copyfile(Path(models.__file__).with_name("catalog.toml"), env / "catalog.toml")
+    prompts, extra = load_ground_content()
+    first = build_session(Settings(engine="auto"), GroundFlow, prompts, extra)
+    first.store.close()
+    assert hint + "vosk-model-small-en-us-0.15" in capsys.readouterr().out
+    with Store.open() as store:
+        now = datetime.now(timezone.utc)
+        store.record_session("ground", now, now, True, {})
+    later = build_session(Settings(engine="auto"), GroundFlow, prompts, extra)
+    later.store.close()
+    assert hint not in capsys.readouterr().out

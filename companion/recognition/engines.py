@@ -16,11 +16,6 @@ import numpy as np
 from companion.errors import EngineError, ModelError
 from companion.recognition.base import Grammar, Hypothesis, Recognizer
 
-VOSK_HINT = (
-    "using the built-in English recognizer (pocketsphinx); for better accuracy: "
-    "companion model download vosk-model-small-en-us-0.15"
-)
-
 
 def open_recognizer(engine: str = "auto", model: Path | None = None,
                     announce: Callable[[str], None] | None = None,
@@ -33,7 +28,7 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
     if engine not in ("auto", "vosk", "pocketsphinx"):
         raise EngineError(f"unknown engine {engine!r}", "use --engine auto, vosk or pocketsphinx")
     if engine in ("auto", "vosk"):
-        from companion.models import find_model
+        from companion.models import download_command, find_model
 
         path = find_model(model)
         if path is not None:
@@ -43,8 +38,7 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
         if engine == "vosk":
             raise ModelError(
                 "no Vosk model is installed",
-                "companion model download vosk-model-small-en-us-0.15, or --model PATH, "
-                "or --engine pocketsphinx",
+                f"{download_command()}, or --model PATH, or --engine pocketsphinx",
             )
     try:
         from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
@@ -57,7 +51,10 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
     recognizer: Recognizer = (load() if on_late_failure is None else
                               LoadOnFirstUse(load, on_late_failure, PocketsphinxRecognizer.name))
     if engine == "auto" and announce is not None:
-        announce(VOSK_HINT)
+        from companion.models import download_command
+
+        announce("using the built-in English recognizer (pocketsphinx); for better "
+                 f"accuracy: {download_command()}")
     return recognizer
 
 
