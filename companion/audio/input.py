@@ -12,9 +12,9 @@ A watchdog thread reports a lost microphone and brings it back:
   i.e. the companion would hear itself) and moves it back when the source
   returns. So when the stream goes through PulseAudio, the watchdog also
   checks with ``pactl`` that the source it started on is still there, each
-  time ``pactl subscribe`` reports a change to sources or the server (polling
-  every 0.5 s instead cost ~1% of a core in ``pactl`` runs; it is the
-  fallback when subscribing fails).
+  time ``pactl subscribe`` reports a change to sources or the server. Polling
+  every 0.5 s is the fallback when subscribing fails: its ``pactl`` runs cost
+  ~1% of a core (docs/decisions/007).
 
 After a loss it retries every ``retry_s`` and calls ``on_back`` once a
 reopened stream delivers audio again.

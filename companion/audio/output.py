@@ -226,9 +226,8 @@ class SpeechOutput:
     def _wake(self) -> None:
         """Start the sleeping stream again (lock held), its clock moved on by the time asleep.
 
-        Before the clip is queued, so the clip starts in a later block, not in the ones
-        the start fills at once (queued first, bench p95 was 583-690 ms in two runs
-        against 383-399 in four, though the machine was busier then: not settled).
+        Called before the clip is queued, so the clip starts in a later block, not in
+        the ones the start fills at once (docs/decisions/007).
         """
         asleep = self._asleep
         # The callback is not running: the frame count is ours to move until it starts.

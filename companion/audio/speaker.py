@@ -23,18 +23,17 @@ from companion.tts import SpeechRenderer
 log = logging.getLogger(__name__)
 
 Done = Callable[[str], None]
-OUTPUT_LATENCY_S = 0.03  # what a reply waits in PortAudio's buffer before it is heard
-# Blocks of 10 ms, not 20: a reply waits for the next callback, then the buffer. Through
-# PulseAudio, final-to-sample went from ~65 ms to ~45 ms (bench.py p50 ~438 -> ~389 ms);
-# underflows stayed where they were (about one per command, in the silence while the
-# decoder holds the interpreter for its checks). A 0.015 s buffer saved 10 ms more but
-# leaves a busy machine no room.
+# What a reply waits in PortAudio's buffer before it is heard: short for a quick reply,
+# with room left for a busy machine (docs/decisions/007).
+OUTPUT_LATENCY_S = 0.03
+# 10 ms blocks: a reply waits for the next callback, then the buffer, so smaller blocks
+# start it sooner (docs/decisions/007).
 OUTPUT_BLOCK_S = 0.01
 # The stream stops after this long with nothing to say (``SpeechOutput``): while the
-# companion only listens it cost ~2.3% of a core; a reply starts it again in ~1 ms.
+# companion only listens it costs ~2.3% of a core; a reply starts it again in ~1 ms.
 IDLE_SLEEP_S = 1.0
-# Recent prompts kept at the output rate: "repeat" says the last one again, and
-# converting a 5 s prompt took ~7 ms of the reply's delay (~1 MB each at 44.1 kHz).
+# Recent prompts kept at the output rate: "repeat" says the last one again without
+# converting it (~7 ms of the reply's delay for a 5 s prompt; ~1 MB each at 44.1 kHz).
 RECENT_CLIPS = 4
 
 

@@ -6,29 +6,25 @@ while pocketsphinx's US-English model was trained on 16 kHz speech whose
 fricatives and bursts live up there.
 
 Two measures, both only in what the decoder sees (the VAD and the noise
-floor keep the microphone's own samples):
+floor keep the microphone's own samples; the figures are in
+docs/decisions/004):
 
 * **Spectral folding** when the input is band-limited: every other sample is
   kept and the rest zeroed, which mirrors 0-4 kHz into 4-8 kHz (the oldest
   trick of telephone bandwidth extension). The mirror is not the real high
-  band, but it puts energy where the model expects fricatives. Measured on
-  three voices sampled at 8 kHz: dictation word error 0.47/0.18/0.14 ->
-  0.35/0.04/0.01, commands unchanged (78 of 87 either way); kal, a voice
-  recorded at 8 kHz, hears more commands too. On full-band speech folding
-  hurts (slt's commands 0.97 -> 0.72), hence the detector.
+  band, but it puts energy where the model expects fricatives: telephone-band
+  dictation comes out with fewer word errors, and commands hold. On full-band
+  speech folding hurts, hence the detector.
 * **A faint noise floor** (-70 dBFS, fixed so a decode is repeatable): exact
   digital zeros (a noise-gated microphone, an empty band) drive the model's
-  log filter energies to their floor, which no training audio had. On the
-  bench's synthesized commands, whose pauses are digital silence: clean
-  0.92 -> 0.94, fast 0.88 -> 0.93, reverberant 0.76 -> 0.84, in 15 dB noise
-  0.58 -> 0.55 (the noise is far above it there); dictation word error 0.12
-  -> 0.09.
+  log filter energies to their floor, which no training audio had. Audio with
+  digital silence in its pauses is heard better over the floor; under real
+  noise the floor lies far below it.
 
 The detector compares the power above 4.5 kHz with the power at 0.3-3.4 kHz
 over the last 1.5 s of speech (so a switched headset is made out within
-1.5 s of speech). Full-band voices came out at -49 dB or above per command,
-the 8 kHz voice at -60 dB or below (Hann-windowed, so the strong low band
-does not leak into the high one).
+1.5 s of speech), Hann-windowed so the strong low band does not leak into the
+high one.
 """
 
 from __future__ import annotations
@@ -39,7 +35,9 @@ import numpy as np
 
 from companion.recognition.base import FRAME
 
-NARROW_DB = -55.0  # high band this far under the speech band: nothing is up there
+# High band this far under the speech band: nothing is up there. Full-band voices measure
+# -49 dB or above per command, an 8 kHz voice -60 dB or below.
+NARROW_DB = -55.0
 MIN_SPEECH_FRAMES = 10  # speech seen (0.3 s) before judging
 WINDOW_FRAMES = 50  # speech frames judged (1.5 s)
 NOISE_DBFS = -70.0

@@ -2,8 +2,8 @@
 
 Why: pocketsphinx's model was trained on quiet speech. In a room with a fan or
 traffic 15 dB under the voice, its free decoding turns commands into other
-words ("i will stay" -> "i am a fan"), so the command check rejected them, and
-sentences came out as commands now and then. A Wiener filter whose noise
+words ("i will stay" heard as "i am a fan"), so the command check rejects them,
+and sentences come out as commands now and then. A Wiener filter whose noise
 spectrum is the minimum of the recent averaged spectrum (minimum statistics,
 no speech detector needed) takes out what stays, and leaves what comes and
 goes: speech. In a quiet room the minimum is near zero and the filter passes
@@ -11,31 +11,24 @@ the audio as it is.
 
 The noise is tracked all the time, but what is taken out is held while an
 utterance is open: noise that starts with the words (a tap turned on) would
-otherwise change the spectrum the decoder hears halfway through them: on the
-bench, a first version that took out what it had just learnt lost more
-commands than the filter won (file-noise items 0.55 -> 0.38).
+otherwise change the spectrum the decoder hears halfway through them, which
+costs more commands than the filter wins (docs/decisions/004).
 
 Noise that came with the words (the room was silent before them) is therefore
 not taken out while they stream in. When such an utterance is decoded at its
 end, its own quietest stretches give the noise (``noise_of``) and the whole
-utterance is filtered again with it held (``refilter``): on the bench, noise
-starting 0.5 s before a command, command accuracy 0.60 -> 0.74, and sentences
-heard as commands 3 in 48 -> 2.
+utterance is filtered again with it held (``refilter``), so a command said as
+a noise starts is still heard.
 
 Only the decoder is given the filtered audio; the VAD and the noise floor keep
 the microphone's samples. Windows are 20 ms and overlap by half (square-root
 Hann, which adds back to the input exactly when nothing is taken out), so the
 output runs 10 ms behind the input: one decoder frame, so the decoder's frames
-fall on the same samples as without the filter (with a 15 ms lag, borderline
-commands on the bench moved both ways).
+fall on the same samples as without the filter (another lag moves borderline
+commands).
 
-RNNoise (the neural suppressor of pyrnnoise, run at 48 kHz) was measured in its
-place on the bench's 812 commands: over the whole stream it heard more commands
-in noise that came with the words (0.73 -> 0.87) but fewer in all (0.898 ->
-0.853): it bent kal's telephone-band voice (clean 2 -> 9 misses), and what it
-let through of a steady fan opened utterances of their own, so commands in
-steady noise fell 0.78 -> 0.65. On each utterance alone, for the command check
-only, it did worse still (0.884, and 3 sentences in 117 taken for commands).
+The filter is a plain Wiener filter, not a neural suppressor: RNNoise hears
+fewer commands in all (docs/decisions/004).
 """
 
 from __future__ import annotations
@@ -47,10 +40,10 @@ import numpy as np
 from companion.recognition.base import FRAME
 
 WINDOW = 320  # samples per analysis window (20 ms)
-HOP = WINDOW // 2  # 10 ms: one decoder frame, so the decoder's frames fall where they did
-# The minimum is taken over the power spectrum averaged over the last 8 hops. (A
-# recursive average kept a loud word's trace for ~0.9 s: in the short pause after it,
-# that trace was taken for noise and the next words were filtered away with it.)
+HOP = WINDOW // 2  # 10 ms: one decoder frame, so the decoder's frames fall on the same samples
+# The minimum is taken over the power spectrum averaged over the last 8 hops: a plain
+# average forgets a loud word at once, so the pause after it is not taken for noise
+# (docs/decisions/004).
 AVERAGE_HOPS = 8
 BLOCK_HOPS, BLOCKS = 15, 10  # the noise is the minimum over the last 1.35-1.5 s, kept
 # as the minima of 150 ms blocks (Martin's sub-windows: no 1.5 s history to scan per hop)

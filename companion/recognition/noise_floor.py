@@ -1,17 +1,15 @@
 """The room's steady noise level, so frames that are only noise count as silence.
 
 Why: the WebRTC-style VAD calls steady broadband noise (a fan, traffic, a busy
-room) speech once it is within ~15 dB of the voice. Measured: with pink noise
-15 dB under a command, an utterance never ended until the 12 s limit, so no
-command was heard in time. A frame now counts as speech only when the VAD says
-so *and* it is clearly louder than the quietest frames of the last moments
-(minimum statistics). In a quiet room the floor is far below any speech and
-the VAD alone decides, as before.
+room) speech once it is within ~15 dB of the voice: with pink noise 15 dB under
+a command, the VAD alone lets no utterance end before the 12 s limit. A frame
+counts as speech only when the VAD says so *and* it is clearly louder than the
+quietest frames of the last moments (minimum statistics). In a quiet room the
+floor is far below any speech and the VAD alone decides.
 
-Levels are plain frame power. Pre-emphasis was tried: it made pink noise
-steadier (0.3 dB spread instead of 1.4) but took vowels, where most of a
-voice's power is, from 13-19 dB over the noise down to 5-10 dB, so a short
-"next" in 15 dB noise barely opened an utterance.
+Levels are plain frame power, without pre-emphasis: pre-emphasis makes noise
+steadier but brings vowels, where most of a voice's power is, close to the
+noise, so a short word in noise barely opens an utterance (docs/decisions/004).
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ MARGIN_DB = 7.0
 # (the speech end the bench measures, 3% of the peak amplitude, is 30 dB under it).
 FALL_DB = 35.0
 # Frames after a loud one that still count as voice: the weak end of a word ("next",
-# "stop") is often under the noise, and without it a command was judged on "ne".
+# "stop") is often under the noise, and without them a command is judged on "ne".
 HANGOVER_FRAMES = 4
 
 

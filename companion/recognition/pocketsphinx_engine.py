@@ -1,12 +1,12 @@
 """The embedded English recognizer: pocketsphinx with its bundled US-English model.
 
-Why it is built this way:
+Why it is built this way (the options measured for it: docs/decisions/004 to 008):
 
 * **Segmentation first.** A cheap WebRTC-style VAD (``pocketsphinx.Vad``) runs on
   every 30 ms frame; the decoder only sees speech (plus a short pre-roll), so a
   silent room costs almost no CPU. A frame near the room's steady noise floor
-  counts as silence whatever the VAD says (``noise_floor``): in a noisy room
-  the VAD alone never let an utterance end.
+  counts as silence whatever the VAD says (``noise_floor``): the VAD calls steady
+  noise speech, so in a noisy room it alone would never let an utterance end.
 * **What the decoder hears** is the microphone's audio with the room's steady
   noise filtered out (``denoise``), over a faint fixed noise floor, widened to
   full band when the microphone records only the telephone band
@@ -16,38 +16,30 @@ Why it is built this way:
 * **Commands need rejection.** A forced-choice grammar maps every sound to some
   command. Each utterance that the grammar decodes as a complete phrase is
   checked twice more on the same audio: free decoding with the general English
-  language model (out-of-grammar sentences come out as other words) and an
-  all-phone loop (a grammar path far worse than free phones is a forced fit).
-  A second language-model search with narrower beams was faster, but with the
-  common-word lexicon it lost the right path on some plain commands (a clean
-  "next" came out as "he ate shit"); the dictation search itself now takes
-  ~0.11 s per command here.
+  language model (out-of-grammar sentences come out as other words; ~0.11 s per
+  command here) and an all-phone loop (a grammar path far worse than free phones
+  is a forced fit). The checks run after the grammar search, not inside it: a
+  garbage-word loop in the grammar makes pocketsphinx's FSG search far slower
+  than real time (docs/decisions/006).
   A word the grammar path stretches far beyond what its sounds take is no word
-  either (a breath in fit "faster" over 1.6 s; ``WORD_BASE_FRAMES``).
+  either (a breath in can fit "faster" over 1.6 s; ``WORD_BASE_FRAMES``).
   Any check failing rejects the utterance (final hypothesis with text "",
   and what free decoding heard in ``overheard``, so crisis words said where
   only commands were expected still reach the safety check; accepted commands
   carry it too: "I want to kill myself" can fit the grammar as "I want to leave").
-  A big garbage-word loop inside the JSGF grammar was measured first and was
-  ~100x slower than real time in pocketsphinx's FSG search, so it was dropped.
 * **A search that stops short.** The grammar search's pruning sometimes loses
-  the whole phrase and its best path ends inside another ("I'm done" came out
+  the whole phrase and its best path ends inside another ("I'm done" comes out
   "i am not", of "i am not safe"; "stay" as "take"). Then the best whole phrase
   among its next readings is decoded again alone and checked, more strictly
   than a phrase the search reached by itself.
 * **Fast endpointing.** In command mode the final is committed as soon as the
-  partial is a complete phrase followed by 0.3 s of quiet, instead of waiting
-  for the full end-of-speech timeout. The quiet is counted from where the
-  words' sound fell away (near the noise floor, or 35 dB under their peak),
-  not from where the VAD let go: its hangover held on ~0.2 s longer, so a
-  commit came ~0.42 s after the words (now ~0.32 s on the bench). A pause
-  inside a sentence that starts like a command ("stop ... my sister called")
-  commits it only from ~0.3 s on (measured on three voices: 0.28-0.33 s;
-  with the VAD's count one voice's "stop" committed even after 0.2 s).
-  Committing after 0.2 s (replies ~0.1 s sooner) was measured on the bench:
-  command accuracy 0.898 -> 0.888 and 3 sentences in 117 taken for commands
-  instead of 1 (in steady noise, a pause inside a sentence counts as quiet
-  sooner); after 0.18 s, 0.878 and 4. The checks (~0.17 s of decoding on a
+  partial is a complete phrase followed by 0.3 s of quiet, rather than at the
+  end-of-speech timeout. The quiet is counted from where the words' sound fell
+  away (near the noise floor, or 35 dB under their peak), not from where the
+  VAD lets go, which holds on ~0.2 s longer. 0.3 s lets a pause inside a
+  sentence that starts like a command ("stop ... my sister called") pass
+  without committing it; a shorter wait replies sooner but takes more sentences
+  for commands (docs/decisions/005). The checks (~0.17 s of decoding on a
   2-core VM: free decoding ~0.11 s, the phone loop ~0.05 s) run *during* that
   quiet, from 0.12 s of it, as soon as the partial is a complete phrase: the
   result is kept and committed if no speech follows, and thrown away (the
@@ -57,12 +49,12 @@ Why it is built this way:
   model (what was really said, with word times). When the wording itself is
   being memorised (``Grammar.exact``), it is decoded again at its end with a
   grammar of the phrase's parts, each optional and in order (which parts
-  were said word for word). A loop of optional single words was ~100x slower
-  than real time; whole optional parts run at ~0.03x, so the second pass adds
-  little delay (and is skipped when free decoding already holds every word
-  of every part). Pauses between parts are allowed up to 1.5 s, or 0.3 s
-  once the phrase's last words, or its last part's ideas
-  (``Grammar.ending``), have been heard.
+  were said word for word). Whole optional parts keep that search at ~0.03x
+  real time (docs/decisions/008), so the second pass adds little delay (and is
+  skipped when free decoding already holds every word of every part). Pauses
+  between parts are allowed up to 1.5 s, or ``PHRASE_FAST_SILENCE_S`` once the
+  phrase's last words, or its last part's ideas (``Grammar.ending``), have been
+  heard.
 """
 
 from __future__ import annotations
@@ -92,8 +84,8 @@ from companion.recognition.base import (
 from companion.recognition.denoise import HOP, Denoiser, noise_of, refilter
 from companion.recognition.noise_floor import FULL_SCALE_DB, NoiseFloor
 
-# The dictionary loaded is ``LEXICON``: with all 134,000 CMU words the recognizer took
-# 92 MB instead of 55 MB and twice as long to load (0.26 s).
+# The dictionary loaded is ``LEXICON`` (common words plus the content's), not all 134,000
+# CMU words: less memory and half the load time (docs/decisions/008).
 FRAME_S = FRAME / SAMPLE_RATE_HZ
 PREROLL_FRAMES = 10  # audio kept before speech onset (0.3 s)
 ONSET_FRAMES = 3  # speech frames in the last 5 that open an utterance
@@ -103,14 +95,13 @@ END_SILENCE_S = 0.6  # trailing silence that ends an utterance (the slow, "final
 COMMIT_QUIET_S = 0.3  # a complete phrase is committed after this much quiet ...
 STABLE_S = 0.18  # ... once unchanged this long
 # Quiet after which a complete phrase is decoded ahead: late enough to have heard a
-# weak last sound (at 0.06 s awb's "pause" came out unsure, was decoded again at the
-# commit and placed 0.2 s early), early enough to be done by it (the check: ~0.17 s,
-# so it ends close to the commit; at 0.09 s the bench scored 0.890 instead of 0.898).
+# weak last sound, early enough for the check (~0.17 s) to end close to the commit
+# (docs/decisions/005).
 EARLY_QUIET_S = 0.12
 EARLY_MAX_S = 3.0  # ... in utterances up to this long (longer ones are rarely commands)
 # An accepted command decoded ahead is kept only when the check was clear: it has not
-# heard the last frames (a weak final consonant already counted as quiet), and on the
-# bench a borderline pass (2 extra words) turned into a rejection with them.
+# heard the last frames (a weak final consonant already counted as quiet), and those
+# can turn a borderline pass into a rejection (docs/decisions/005).
 EARLY_SURE = 0.34
 MAX_UTTERANCE_S = 12.0
 PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end the attempt
@@ -132,25 +123,24 @@ HINT_ALIKE = 75.0  # rapidfuzz ratio (0-100) at which free decoding "sounds like
 HINT_ALIKE_SLACK = 2.5  # ... and then the hint reading may score this many times worse
 # Under this ratio free decoding heard other words altogether ("i felt let down by her"
 # against "five two calm two one two calm five hurt"), and the hint reading is kept only
-# when it fits the sound at least as well. Measured on feelings answers and sentences in
-# 4 voices: wrong readings scored 31-47 here and 4200-14700 worse per frame; right ones
-# 48-95, and those under 55 fit better than free decoding.
+# when it fits the sound at least as well. On feelings answers and sentences in 4 voices,
+# wrong readings score 31-47 here and 4200-14700 worse per frame; right ones 48-95, and
+# those under 55 fit better than free decoding.
 HINT_UNLIKE = 50.0
 # When the grammar's best path stops inside a phrase, a whole phrase among its next
-# readings is taken only under stricter checks (bench: command accuracy 0.845 -> 0.876,
-# false activations 1 in 110 either way; without the three checks below 0.879, but
-# 2 in 110, and ten more commands heard as another: "yes" as "no"). See
-# ``_complete_reading``.
+# readings is taken only under the three stricter checks below: without them more
+# sentences pass as commands and more commands are heard as another ("yes" as "no").
+# See ``_complete_reading`` and docs/decisions/006.
 NBEST = 10  # grammar readings searched for a whole phrase
-COMPLETE_MIN_PHONES = 3  # a two-sound word ("no") fit the end of "go", "say" and "slow"
+COMPLETE_MIN_PHONES = 3  # a two-sound word ("no") fits the end of "go", "say" and "slow"
 COMPLETE_MAX_LOSS = 5000.0  # it may fit this much worse per frame than the part-way path
 COMPLETE_PHONE_MARGIN = -26000.0  # and must be this close to the phone loop per frame
 ONSET_SLACK_FRAMES = 5  # decoder frames a hint word may reach into free decoding's first word
 # A command word may last at most this many decoder frames (10 ms), plus this many per
-# sound in it: a breath in came out of the grammar as "faster" stretched over 1.6 s.
-# Measured on the bench's commands heard right (slow and reverberant ones included):
-# at most 27 frames for one sound, 70 for two, 85 for three, 93 for four, 99 for five;
-# the limit leaves 30-40 frames beyond those for a word drawn out in earnest.
+# sound in it: a breath in can come out of the grammar as "faster" stretched over 1.6 s.
+# The bench's commands heard right (slow and reverberant ones included) last at most
+# 27 frames for one sound, 70 for two, 85 for three, 93 for four, 99 for five; the
+# limit leaves 30-40 frames beyond those for a word drawn out in earnest.
 WORD_BASE_FRAMES, WORD_FRAMES_PER_SOUND = 40, 20
 # An utterance brought its own noise when its steady part is this much (power) over what
 # the filter held while it streamed in (10 dB; a room's noise wobbles by a few dB).
@@ -251,17 +241,14 @@ class PocketsphinxRecognizer:
             self._decoder = ps.Decoder(
                 hmm=f"{base}/en-us", dict=str(lexicon or full_dictionary()), lm=None,
                 # No dither: the same audio always decodes the same, so a result
-                # decoded ahead matches the final decode and tests do not depend on
-                # what was decoded before (with it, bench results moved between runs).
+                # decoded ahead matches the final decode, tests do not depend on what
+                # was decoded before, and bench runs repeat.
                 loglevel="FATAL", dither=False,
-                # No second flat-lexicon pass: it cost 0.4-0.9 s at the end of a
-                # 15 s phrase and changed no command result on the bench.
+                # No second flat-lexicon pass: it delays the end of a long phrase and
+                # changes no command result.
                 fwdflat=False,
-                # The model's other defaults are kept. Measured on the bench's 812
-                # commands (0.898 with them, 1 sentence in 117 taken for a command):
-                # fillprob 1e-2 0.889, wip 0.2 0.892, silprob 0.1 0.894, wider beams
-                # (1e-60, wbeam 1e-40) 0.881, remove_noise off 0.898; none fewer
-                # false activations.
+                # The model's other defaults are kept: no other setting measured scores
+                # better on the bench (docs/decisions/008).
             )
             self._decoder.add_lm_file("lm", f"{base}/en-us.lm.bin")
             self._decoder.add_allphone_file("phone", f"{base}/en-us-phone.lm.bin")
@@ -520,7 +507,7 @@ class PocketsphinxRecognizer:
         """Start the current search on a new utterance and stream ``utt``'s audio into it.
 
         Frame by frame: one big streaming ``process_raw`` overruns the decoder's
-        feature buffer (seen here: a segfault after a 7 s utterance was fed at once).
+        feature buffer (a 7 s utterance fed at once segfaults).
         """
         self._decoder.activate_search(self._search())
         self._decoder.start_utt()
@@ -609,9 +596,9 @@ class PocketsphinxRecognizer:
     def _heard_audio(self, utt: _Utterance) -> bytes | None:
         """A command's utterance filtered afresh with its own noise, when it brought some.
 
-        Why: the filter holds what it took out while an utterance streams in, so noise
-        that started with it (a tap, a fan switched on, the first words after a quiet
-        spell) reached the decoder as it came, and free decoding heard words in it.
+        Why: the filter holds what it takes out while an utterance streams in, so noise
+        that starts with it (a tap, a fan switched on, the first words after a quiet
+        spell) reaches the decoder as it comes, and free decoding hears words in it.
         None when the noise held was the utterance's noise already (or not a command).
         """
         if not self._command_mode or not utt.raw:
@@ -626,8 +613,8 @@ class PocketsphinxRecognizer:
         """A whole phrase among the grammar decode's next readings, and its segments.
 
         The grammar search's best path can stop inside a phrase, its pruning having
-        lost the whole one (kal's "I'm done" came out "i am not", of "i am not safe",
-        with "i am done" next in line; "stay" came out "take" or "say"). The lattice's
+        lost the whole one (kal's "I'm done" comes out "i am not", of "i am not safe",
+        with "i am done" next in line; "stay" comes out "take" or "say"). The lattice's
         best readings are searched for a whole phrase, which is decoded again alone so
         the checks weigh its own sound. Taken only when it has at least three sounds
         and fits the audio about as well as the part-way path (``segs``): else the
@@ -664,12 +651,10 @@ class PocketsphinxRecognizer:
         """Decode the utterance again with another search; (text, summed acoustic score).
 
         Each decode also moves the decoder's cepstral mean ~22% of the way to the
-        utterance's, so the checks adapt it to the room three times per command.
-        Restoring it after each (one update per utterance) was measured: the
-        "noise" variant fell from 0.72 to 0.53 (all commands 0.898 -> 0.867), so
-        that fast adaptation is kept; two more updates per command did not help
-        either (0.882, "noise" 0.67). A change in how many decodes run moves
-        every later result a little (see scripts/bench_recognition.py).
+        utterance's, so the checks adapt it to the room three times per command:
+        that fast adaptation is what holds commands in noise (docs/decisions/006).
+        A change in how many decodes run moves every later result a little (see
+        scripts/bench_recognition.py).
         """
         self._decoder.activate_search(search)
         self._decoder.start_utt()
@@ -724,15 +709,15 @@ class PocketsphinxRecognizer:
         confidence = 1.0 / (1.0 + math.exp(-(margin - MIN_PHONE_MARGIN) / 3000.0))
         confidence *= 1.0 / (1.0 + extra)
         # Free decoding that heard another command, word for word, is not outvoted: on
-        # the bench both such cases were the grammar's mistake ("next" for a noisy "yes",
-        # "go on" for "no"), and no command it got right was lost.
+        # the bench such cases are the grammar's mistakes ("next" for a noisy "yes",
+        # "go on" for "no"; docs/decisions/006).
         other = " ".join(free) in self._phrases and free != said
         drawn_out = any(b - a + 1 > WORD_BASE_FRAMES + WORD_FRAMES_PER_SOUND
                         * self._phone_count(w.split("(")[0])
                         for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
-        # Free decoding that heard no word at all heard no speech: a loud sigh came out
-        # of the grammar as "no" (and passed the phone loop). On the bench free decoding
-        # heard words in every utterance that was speech.
+        # Free decoding that heard no word at all heard no speech: a loud sigh can come
+        # out of the grammar as "no" (and pass the phone loop), while on the bench free
+        # decoding hears words in every utterance that is speech.
         ok = (bool(free) and extra <= MAX_EXTRA_WORDS
               and len(free) - len(said) <= MAX_EXTRA_LENGTH and margin > min_margin
               and not other and not drawn_out)
