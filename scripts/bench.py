@@ -308,14 +308,17 @@ def live(config: str, trials: int, spoken: dict[str, tuple[np.ndarray, float]], 
 
 
 def recognition(quick: bool, cache: Path) -> dict[str, dict]:
-    """Accuracy, false activations and real-time factor on the synthesized corpus."""
+    """Accuracy, false activations and real-time factor on the evaluation voices."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from bench_recognition import corpus, run, summarize
+    from bench_recognition import corpus, run, summarize, voices_of
 
-    items = corpus(cache, quick)
+    from companion.recognition.pocketsphinx_engine import LEXICON
+
+    items = corpus(cache, quick, voices_of("evaluation"))
     with ProcessPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(run, name, items) for name in ("shipped", "baseline")}
+        futures = {name: pool.submit(run, name, items, LEXICON, cache)
+                   for name in ("shipped", "baseline")}
         return {("naive" if name == "baseline" else name): summarize(f.result())
                 for name, f in futures.items()}
 

@@ -18,24 +18,29 @@ Dictation word error rate (free speech, as journal answers and crisis words are
 heard) is measured on the recorded LibriVox sentences of pocketsphinx-testdata
 (with their transcripts) and the synthesized non-command sentences.
 
-Items run in one stream, grouped by voice and variant, as a session's voice
-and room stay the same: the recognizer carries the room's noise, the
-microphone's band and the cepstral mean from one utterance to the next. In a
-shuffled order the shipped recognizer scored 0.826 instead of 0.898. The same
-carried state makes the figures chaotic at the 1% level: a change that only
-adds or drops a decode here and there (each moves the cepstral mean) wins and
-loses a dozen items elsewhere, so differences under ~0.01 are not effects.
+Voices are split once by speaker (corpus/recognition/voices.toml): figures
+are reported on the evaluation voices, which nothing was tuned on, unless
+``--voices tuning`` or ``all`` asks otherwise. Each figure comes with its
+standard error. Items run in one stream, as a session's do: grouped by voice
+and condition (a session's voice and room stay the same; the recognizer
+carries the room's noise, the microphone's band and the cepstral mean from
+one utterance to the next), and shuffled (seeded), which takes that help
+away. The carried state makes the figures chaotic at the 1% level, so
+differences within about two standard errors are not effects.
 
 ``--lexicon full`` runs everything with the whole 134,000-word CMU dictionary
 instead of the shipped lexicon (scripts/make_lexicon.py), to compare the two.
 
-    python scripts/bench_recognition.py [--quick] [--cache DIR] [--json-only] [--lexicon full]
+    python scripts/bench_recognition.py [--quick] [--voices evaluation|tuning|all]
+        [--order grouped|shuffled|both] [--cache DIR] [--json-only] [--lexicon full]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import random
 import sys
 import tempfile
 import time
@@ -53,6 +58,7 @@ from companion.intents import Vocabulary  # noqa: E402
 from companion.normalize import normalize  # noqa: E402
 from companion.recognition.base import Grammar  # noqa: E402
 from companion.recognition.pocketsphinx_engine import LEXICON, PocketsphinxRecognizer  # noqa: E402
+from companion.recognition.verifier import FittedVerifier  # noqa: E402
 from tests.speech import (  # noqa: E402
     TESTDATA,
     VARIANTS,
@@ -65,7 +71,16 @@ from tests.speech import (  # noqa: E402
     write_samples,
 )
 
-VOICES = ("slt", "rms", "awb", "kal")
+SPLIT = ROOT / "corpus" / "recognition" / "voices.toml"
+# How each configuration is built from the cache folder: what ships (the verifier's
+# fixed limits), the fitted verifier (scripts/train_verifier.py writes it to the
+# cache), and the naive baseline (the grammar forced to choose, no rejection, waiting
+# for the end-of-speech timeout).
+CONFIGS: dict[str, Callable[[Path], dict]] = {
+    "shipped": lambda cache: {},
+    "fitted": lambda cache: {"verifier": FittedVerifier.load(cache / "verifier.npz")},
+    "baseline": lambda cache: {"reject": False, "fast_commit": False},
+}
 NON_COMMANDS = (
     "the weather was lovely this afternoon", "I went to the shop to buy some bread",
     "I don't want to stop talking to you", "can you pass me the salt please",
@@ -90,12 +105,21 @@ def steady(clean: Path) -> Path:
     return out
 
 
-def corpus(cache: Path, quick: bool) -> list[dict]:
+def voices_of(part: str) -> list[str]:
+    """The voices of one part of the split (``all``: both parts)."""
+    import tomllib
+
+    split = tomllib.loads(SPLIT.read_text(encoding="utf-8"))
+    return split["tuning"] + split["evaluation"] if part == "all" else split[part]
+
+
+def corpus(cache: Path, quick: bool, voices: list[str]) -> list[dict]:
     """Utterances to run: commands (with intent) and non-commands (intent None)."""
     vocab = Vocabulary.load(Path("/nonexistent"))
     phrases = vocab.all_phrases()
-    voices, variants = ((VOICES[:2], ("clean", "noise", "steady")) if quick
-                        else (VOICES, (*VARIANTS, "steady")))
+    variants: tuple[str, ...] = (*VARIANTS, "steady")
+    if quick:
+        voices, variants = voices[:2], ("clean", "noise", "steady")
     if quick:
         phrases = phrases[::3]
     items = []
@@ -124,7 +148,7 @@ def corpus(cache: Path, quick: bool) -> list[dict]:
     return items
 
 
-def dictation_corpus(cache: Path, quick: bool) -> list[tuple[Path, str]]:
+def dictation_corpus(cache: Path, quick: bool, voices: list[str]) -> list[tuple[Path, str]]:
     """(WAV, what was said) for the dictation word error rate."""
     items = []
     transcripts = TESTDATA / "librivox" / "transcription"
@@ -135,7 +159,7 @@ def dictation_corpus(cache: Path, quick: bool) -> list[tuple[Path, str]]:
             said[name.rstrip(")")] = normalize(text.replace("<s>", "").replace("</s>", ""))
         items += [(wav, said[wav.stem.removeprefix("rec-")]) for wav in recorded_speech(cache)
                   if wav.stem.removeprefix("rec-") in said]
-    for voice in VOICES[:2] if quick else VOICES:
+    for voice in voices[:2] if quick else voices:
         items += [(synth(s, voice, cache), normalize(s)) for s in NON_COMMANDS]
     return items
 
@@ -152,11 +176,10 @@ def word_error_rate(lexicon: Path | None, items: list[tuple[Path, str]]) -> dict
     return {"dictation_wer": round(errors / max(words, 1), 3), "dictation_words": words}
 
 
-def run(config: str, items: list[dict], lexicon: Path | None = LEXICON) -> list[dict]:
+def run(config: str, items: list[dict], lexicon: Path | None, cache: Path) -> list[dict]:
     """Decode every item with one configuration; per item: intents heard, commit time, CPU."""
     vocab = Vocabulary.load(Path("/nonexistent"))
-    naive = config == "baseline"
-    rec = PocketsphinxRecognizer(lexicon=lexicon, reject=not naive, fast_commit=not naive)
+    rec = PocketsphinxRecognizer(lexicon=lexicon, **CONFIGS[config](cache))
     rec.set_grammar(Grammar(phrases=vocab.all_phrases()))
     out = []
     for item in items:
@@ -212,14 +235,20 @@ def summarize(results: list[dict]) -> dict:
                 for value in sorted({r[key] for r in rows})
                 for group in [[r for r in rows if r[key] == value]]}
 
+    def standard_error(rows: list[dict], test: Callable[[dict], bool]) -> float:
+        p = sum(map(test, rows)) / max(len(rows), 1)
+        return round(math.sqrt(p * (1 - p) / max(len(rows), 1)), 3)
+
     correct = [r for r in cmds if right(r)]
     delays = sorted(r["commit"] - r["end"] for r in correct if r["commit"] is not None)
     replies = sorted(r["reply"] - r["end"] for r in correct if r["reply"] is not None)
     return {
         "accuracy_by_voice": share(cmds, right, "voice"),
         "command_accuracy": round(len(correct) / max(len(cmds), 1), 3),
+        "command_accuracy_se": standard_error(cmds, right),
         "accuracy_by_variant": share(cmds, right, "kind"),
         "false_activations": round(sum(map(fired, nons)) / max(len(nons), 1), 3),
+        "false_activations_se": standard_error(nons, fired),
         "false_activations_by_kind": share(nons, fired, "kind"),
         "false_activation_items": sorted({Path(r["path"]).name for r in nons if fired(r)}),
         "real_time_factor": round(sum(r["cpu"] for r in results)
@@ -236,37 +265,59 @@ def summarize(results: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small subset (about a minute)")
+    parser.add_argument("--voices", choices=("evaluation", "tuning", "all"),
+                        default="evaluation", help="which part of the voice split to run")
+    parser.add_argument("--order", choices=("grouped", "shuffled", "both"), default="both")
+    parser.add_argument("--configs", default="shipped,baseline",
+                        help=f"comma-separated, of: {', '.join(CONFIGS)}")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench-speech")
     parser.add_argument("--json-only", action="store_true")
     parser.add_argument("--lexicon", choices=("shipped", "full"), default="shipped",
                         help="full: the whole CMU dictionary instead of the shipped lexicon")
     args = parser.parse_args()
-    items = corpus(args.cache, args.quick)
+    configs = args.configs.split(",")
+    if unknown := set(configs) - set(CONFIGS):
+        parser.error(f"unknown --configs {', '.join(sorted(unknown))}; "
+                     f"choose from {', '.join(CONFIGS)}")
+    voices = voices_of(args.voices)
+    items = corpus(args.cache, args.quick, voices)
+    orders = ("grouped", "shuffled") if args.order == "both" else (args.order,)
+    runs = {order: items if order == "grouped" else random.Random(26).sample(items, len(items))
+            for order in orders}
     lexicon = None if args.lexicon == "full" else LEXICON
     with ProcessPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(run, name, items, lexicon) for name in ("shipped", "baseline")}
-        report = {name: summarize(f.result()) for name, f in futures.items()}
-    report["shipped"].update(word_error_rate(lexicon, dictation_corpus(args.cache, args.quick)))
+        futures = {(order, name): pool.submit(run, name, runs[order], lexicon, args.cache)
+                   for order in orders for name in configs}
+        report: dict = {"voices": args.voices, "voice_names": voices}
+        for (order, name), future in futures.items():
+            report.setdefault(order, {})[name] = summarize(future.result())
+    report[orders[0]][configs[0]].update(
+        word_error_rate(lexicon, dictation_corpus(args.cache, args.quick, voices)))
     print(json.dumps(report, indent=2, ensure_ascii=False))
-    if args.json_only:
-        return
-    rows = [("command accuracy", "command_accuracy"), ("false activations", "false_activations"),
-            ("real-time factor (CPU)", "real_time_factor"),
-            ("commit delay median (s)", "commit_delay_median_s"),
-            ("commit delay p90 (s)", "commit_delay_p90_s"),
-            ("final out, median (s)", "final_delay_median_s"),
-            ("final out, p90 (s)", "final_delay_p90_s")]
-    print(f"\n{'figure':28s} {'shipped':>10s} {'naive baseline':>15s}")
-    for label, key in rows:
-        print(f"{label:28s} {report['shipped'][key]!s:>10s} {report['baseline'][key]!s:>15s}")
-    print(f"{'dictation word error rate':28s} {report['shipped']['dictation_wer']!s:>10s}"
-          f" {'(same engine)':>15s}")
-    for variant, acc in report["shipped"]["accuracy_by_variant"].items():
-        base = report["baseline"]["accuracy_by_variant"][variant]
-        print(f"  accuracy {variant:18s} {acc!s:>10s} {base!s:>15s}")
-    for kind, rate in report["shipped"]["false_activations_by_kind"].items():
-        base = report["baseline"]["false_activations_by_kind"][kind]
-        print(f"  false activ. {kind:14s} {rate!s:>10s} {base!s:>15s}")
+    if not args.json_only:
+        for order in orders:
+            print_table(f"{args.voices} voices, {order}", report[order], configs)
+
+
+def print_table(title: str, report: dict, configs: list[str]) -> None:
+    """Each configuration's figures side by side (baseline: the grammar forced to choose)."""
+    print(f"\n{title}\n{'figure':30s}" + "".join(f"{c:>16s}" for c in configs))
+    for label, key in (("command accuracy", "command_accuracy"),
+                       ("false activations", "false_activations")):
+        print(f"{label:30s}" + "".join(
+            f"{report[c][key]!s:>9s} ± {report[c][key + '_se']!s:<4s}" for c in configs))
+    for label, key in (("real-time factor (CPU)", "real_time_factor"),
+                       ("commit delay median (s)", "commit_delay_median_s"),
+                       ("final out, median (s)", "final_delay_median_s"),
+                       ("final out, p90 (s)", "final_delay_p90_s"),
+                       ("dictation word error rate", "dictation_wer")):
+        if key in report[configs[0]]:
+            print(f"{label:30s}" + "".join(f"{report[c].get(key)!s:>16s}" for c in configs))
+    for group, key in (("accuracy", "accuracy_by_variant"), ("accuracy", "accuracy_by_voice"),
+                       ("false activ.", "false_activations_by_kind")):
+        for name in report[configs[0]][key]:
+            print(f"  {group} {name:<{26 - len(group)}s}"
+                  + "".join(f"{report[c][key][name]!s:>16s}" for c in configs))
 
 
 if __name__ == "__main__":

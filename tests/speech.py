@@ -36,9 +36,20 @@ VOICES: dict[str, list[str]] = {
     "rms": ["flite", "-voice", "rms"],
     "awb": ["flite", "-voice", "awb"],
     "kal": ["flite", "-voice", "kal"],  # an 8 kHz voice: speech stops at 4 kHz
+    "kal16": ["flite", "-voice", "kal16"],
+    # espeak-ng's English accents, each with another of its voice variants
+    "espeak-scot": ["espeak-ng", "-v", "en-gb-scotland", "-s", "150"],
+    "espeak-rp-f": ["espeak-ng", "-v", "en-gb-x-rp+f3", "-s", "150"],
+    "espeak-lanc": ["espeak-ng", "-v", "en-gb-x-gbclan+m7", "-s", "150"],
+    "espeak-wmid-f": ["espeak-ng", "-v", "en-gb-x-gbcwmd+f4", "-s", "150"],
+    "espeak-carib": ["espeak-ng", "-v", "en-029+m5", "-s", "150"],
+    "espeak-nyc-f": ["espeak-ng", "-v", "en-us-nyc+f5", "-s", "150"],
+    "espeak-us-klatt": ["espeak-ng", "-v", "en-us+klatt", "-s", "150"],
+    "espeak-gb-annie": ["espeak-ng", "-v", "en-gb+Annie", "-s", "150"],
+    "espeak-us-grandpa": ["espeak-ng", "-v", "en-us+grandpa", "-s", "140"],
     "espeak-ko": ["espeak-ng", "-v", "ko", "-s", "140"],
 }
-ENGLISH_VOICES = ("espeak-us", "espeak-gb", "espeak-m3", "espeak-f2", "slt", "rms", "awb", "kal")
+ENGLISH_VOICES = tuple(v for v in VOICES if v != "espeak-ko")
 VARIANTS = ("clean", "noise", "fast", "slow", "reverb", "phone")
 
 _VARIANT_EFFECTS: dict[str, list[str]] = {

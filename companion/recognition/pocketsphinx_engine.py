@@ -62,7 +62,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +83,7 @@ from companion.recognition.base import (
 )
 from companion.recognition.denoise import HOP, Denoiser, noise_of, refilter
 from companion.recognition.noise_floor import FULL_SCALE_DB, NoiseFloor
+from companion.recognition.verifier import FixedLimits, Signals, Verifier
 
 # The dictionary loaded is ``LEXICON`` (common words plus the content's), not all 134,000
 # CMU words: less memory and half the load time (docs/decisions/008).
@@ -103,6 +104,7 @@ EARLY_MAX_S = 3.0  # ... in utterances up to this long (longer ones are rarely c
 # heard the last frames (a weak final consonant already counted as quiet), and those
 # can turn a borderline pass into a rejection (docs/decisions/005).
 EARLY_SURE = 0.34
+CONFIDENCE_MARGIN = -36000.0  # the phone margin at which confidence is one half
 MAX_UTTERANCE_S = 12.0
 PHRASE_END_SILENCE_S = 1.5  # phrase mode: a breath between parts does not end the attempt
 PHRASE_MAX_UTTERANCE_S = 60.0
@@ -114,10 +116,6 @@ PARTIAL_EVERY = 4  # frames between partial-hypothesis checks (120 ms)
 LEVEL_FRAMES, MIN_LEVEL_FRAMES = 100, 10  # speech frames the reported speech level is over
 DECODER_FPS = 100  # pocketsphinx feature frames per second
 
-# Rejection thresholds, measured with scripts/bench_recognition.py (see its report).
-MAX_EXTRA_WORDS = 2  # free-decoding words that are not in the grammar phrase
-MAX_EXTRA_LENGTH = 1  # free decoding may be at most this many words longer
-MIN_PHONE_MARGIN = -36000.0  # grammar-minus-phone-loop acoustic score per frame
 HINT_MARGIN = 5000.0  # hint loop may score this much worse per frame than free decoding
 HINT_ALIKE = 75.0  # rapidfuzz ratio (0-100) at which free decoding "sounds like" the hints
 HINT_ALIKE_SLACK = 2.5  # ... and then the hint reading may score this many times worse
@@ -128,13 +126,12 @@ HINT_ALIKE_SLACK = 2.5  # ... and then the hint reading may score this many time
 # those under 55 fit better than free decoding.
 HINT_UNLIKE = 50.0
 # When the grammar's best path stops inside a phrase, a whole phrase among its next
-# readings is taken only under the three stricter checks below: without them more
-# sentences pass as commands and more commands are heard as another ("yes" as "no").
-# See ``_complete_reading`` and docs/decisions/006.
+# readings is taken only under stricter checks (these two, and the verifier's closer
+# phone margin): without them more sentences pass as commands and more commands are
+# heard as another ("yes" as "no"). See ``_complete_reading`` and docs/decisions/006.
 NBEST = 10  # grammar readings searched for a whole phrase
 COMPLETE_MIN_PHONES = 3  # a two-sound word ("no") fits the end of "go", "say" and "slow"
 COMPLETE_MAX_LOSS = 5000.0  # it may fit this much worse per frame than the part-way path
-COMPLETE_PHONE_MARGIN = -26000.0  # and must be this close to the phone loop per frame
 ONSET_SLACK_FRAMES = 5  # decoder frames a hint word may reach into free decoding's first word
 # A command word may last at most this many decoder frames (10 ms), plus this many per
 # sound in it: a breath in can come out of the grammar as "faster" stretched over 1.6 s.
@@ -220,14 +217,20 @@ class PocketsphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, *, lexicon: Path | None = LEXICON, extra_words: Iterable[str] = (),
-                 reject: bool = True, fast_commit: bool = True) -> None:
+                 reject: bool = True, fast_commit: bool = True,
+                 verifier: Verifier | None = None,
+                 on_signals: Callable[[str, Signals], None] | None = None) -> None:
         """Load the model with ``lexicon`` (None: the full CMU dictionary).
 
         ``extra_words`` (a user's own content) are added from the full dictionary
         so they can be heard. ``reject``/``fast_commit`` off give the bench's naive
-        baseline.
+        baseline. ``verifier`` decides whether a command heard is kept (default:
+        :class:`FixedLimits`); ``on_signals`` is told each command's check results
+        with the command (the verifier's training reads them).
         """
         self._reject = reject
+        self._verifier: Verifier = verifier or FixedLimits()
+        self._on_signals = on_signals
         self._fast_commit = fast_commit
         self._limited = lexicon is not None
         self._looked_up: set[str] = set()  # words already searched for in the full dictionary
@@ -567,12 +570,12 @@ class PocketsphinxRecognizer:
         parts_said: tuple[int, ...] | None = None
         overheard = ""
         if self._command_mode:
-            min_margin = MIN_PHONE_MARGIN
+            completed = False
             if self._reject and text not in self._phrases:
                 text, segs = self._complete_reading(audio, segs, n_frames)
                 words = _timed_words(segs, offset)
-                min_margin = COMPLETE_PHONE_MARGIN
-            text, confidence, overheard = self._verify(text, segs, audio, n_frames, min_margin)
+                completed = True
+            text, confidence, overheard = self._verify(text, segs, audio, n_frames, completed)
             if not text:
                 words = ()
         elif self._phrase_mode:  # ``text`` streamed through the language model
@@ -688,10 +691,10 @@ class PocketsphinxRecognizer:
         return (text, words) if text else None
 
     def _verify(self, text: str, segs: list, audio: bytes, n_frames: int,
-                min_margin: float = MIN_PHONE_MARGIN) -> tuple[str, float | None, str]:
-        """Reject a grammar result that free decoding or the phone loop contradicts.
+                completed: bool = False) -> tuple[str, float | None, str]:
+        """Check a grammar result against free decoding and the phone loop; the verifier
+        keeps or rejects it. ``completed``: the phrase came from the search's next readings.
 
-        ``min_margin``: how close to the phone loop the grammar path must fit, per frame.
         Returns (command or "", confidence, what free decoding heard).
         """
         if text not in self._phrases:
@@ -700,26 +703,25 @@ class PocketsphinxRecognizer:
         if not self._reject:
             return text, None, ""
         grammar_score = _acoustic(segs)
-        free_text, _ = self._rerun("lm", audio)
+        free_text, free_score = self._rerun("lm", audio)
         _, phone_score = self._rerun("phone", audio)
         margin = (grammar_score - phone_score) / n_frames
         said = text.split()
         free = _clean_words(free_text)
         extra = sum(1 for w in free if w not in said)
-        confidence = 1.0 / (1.0 + math.exp(-(margin - MIN_PHONE_MARGIN) / 3000.0))
+        stretch = max((
+            (b - a + 1) / (WORD_BASE_FRAMES + WORD_FRAMES_PER_SOUND
+                           * self._phone_count(w.split("(")[0]))
+            for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+"))), default=0.0)
+        signals = Signals(margin, (grammar_score - free_score) / n_frames, extra,
+                          len(free) - len(said), not free,
+                          " ".join(free) in self._phrases and free != said, stretch,
+                          completed, n_frames / DECODER_FPS, len(said))
+        if self._on_signals is not None:
+            self._on_signals(text, signals)
+        ok = self._verifier.accept(signals)
+        # How clear the pass was (a result decoded ahead is kept only when it is clear).
+        confidence = 1.0 / (1.0 + math.exp(-(margin - CONFIDENCE_MARGIN) / 3000.0))
         confidence *= 1.0 / (1.0 + extra)
-        # Free decoding that heard another command, word for word, is not outvoted: on
-        # the bench such cases are the grammar's mistakes ("next" for a noisy "yes",
-        # "go on" for "no"; docs/decisions/006).
-        other = " ".join(free) in self._phrases and free != said
-        drawn_out = any(b - a + 1 > WORD_BASE_FRAMES + WORD_FRAMES_PER_SOUND
-                        * self._phone_count(w.split("(")[0])
-                        for w, a, b, _, _ in segs if not w.startswith(("<", "[", "+")))
-        # Free decoding that heard no word at all heard no speech: a loud sigh can come
-        # out of the grammar as "no" (and pass the phone loop), while on the bench free
-        # decoding hears words in every utterance that is speech.
-        ok = (bool(free) and extra <= MAX_EXTRA_WORDS
-              and len(free) - len(said) <= MAX_EXTRA_LENGTH and margin > min_margin
-              and not other and not drawn_out)
         # Either way the free words go along: crisis words in them win (the core).
         return (text if ok else ""), round(confidence, 3), " ".join(free)
