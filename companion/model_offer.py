@@ -8,6 +8,7 @@ someone runs it. Nothing is downloaded without a yes.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,16 @@ DECLINED_MARKER = "model-offer-declined"
 
 def in_a_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def cmd_offer(args: argparse.Namespace) -> int:
+    """`companion model offer`: offer the recommended model when none is installed (only
+    in a terminal; set-up runs it)."""
+    if in_a_terminal():
+        path = offer_model()
+        if path is not None:
+            print(f"ready: {path}")
+    return 0
 
 
 def offer_model(ask: Callable[[str], str] = input, remember: bool = True) -> Path | None:

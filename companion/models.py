@@ -23,6 +23,7 @@ from rich.table import Table
 import companion
 from companion import paths
 from companion.catalog import CatalogEntry, ProgressCallback
+from companion.cli_options import handler
 from companion.content_files import read_toml
 from companion.errors import ContentError, ModelError
 
@@ -312,17 +313,6 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_offer(args: argparse.Namespace) -> int:
-    """Offer the recommended model when none is installed (only in a terminal)."""
-    from companion.model_offer import in_a_terminal, offer_model
-
-    if in_a_terminal():
-        path = offer_model()
-        if path is not None:
-            Console(soft_wrap=True).print(f"[green]ready:[/] {path}")
-    return 0
-
-
 def add_model_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``model`` and its subcommands; each sets ``func`` to a ``cmd_*`` above."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -341,7 +331,7 @@ def add_model_commands(subparsers: Any) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_path)
     p = sub.add_parser("offer", help="ask once, in a terminal, whether to download the "
                        "recommended model (set-up runs this)")
-    p.set_defaults(func=cmd_offer)
+    p.set_defaults(func=handler("companion.model_offer", "cmd_offer"))
     p = sub.add_parser("remove", help="delete a downloaded model")
     p.add_argument("name", help="the model to delete")
     p.set_defaults(func=cmd_remove)
