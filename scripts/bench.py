@@ -313,7 +313,7 @@ def recognition(quick: bool, cache: Path) -> dict[str, dict]:
 
     from bench_recognition import corpus, run, summarize, voices_of
 
-    from companion.recognition.pocketsphinx_engine import LEXICON
+    from companion.recognition.base import LEXICON
 
     items = corpus(cache, quick, voices_of("evaluation"))
     with ProcessPoolExecutor(max_workers=2) as pool:

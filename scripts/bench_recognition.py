@@ -56,8 +56,8 @@ sys.path.insert(0, str(ROOT))
 
 from companion.intents import Vocabulary  # noqa: E402
 from companion.normalize import normalize  # noqa: E402
-from companion.recognition.base import Grammar  # noqa: E402
-from companion.recognition.pocketsphinx_engine import LEXICON, PocketsphinxRecognizer  # noqa: E402
+from companion.recognition.base import LEXICON, Grammar  # noqa: E402
+from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer  # noqa: E402
 from companion.recognition.verifier import FittedVerifier  # noqa: E402
 from tests.speech import (  # noqa: E402
     TESTDATA,

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from companion.content_files import packaged_words  # noqa: E402
-from companion.recognition.pocketsphinx_engine import LEXICON, full_dictionary, model_path  # noqa: E402
+from companion.recognition.base import LEXICON  # noqa: E402
+from companion.recognition.sphinx_decoder import full_dictionary, model_path  # noqa: E402
 
 
 def main() -> None:

@@ -16,13 +16,11 @@ from companion.intents import Vocabulary
 from companion.listen import utterances
 from companion.normalize import normalize
 from companion.recognition import pocketsphinx_engine as engine
-from companion.recognition.base import Grammar
+from companion.recognition.base import LEXICON, Grammar
 from companion.recognition.engines import open_recognizer
-from companion.recognition.pocketsphinx_engine import (
-    LEXICON,
-    PocketsphinxRecognizer,
-    full_dictionary,
-)
+from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
+from companion.recognition.sphinx_checks import ChecksConfig
+from companion.recognition.sphinx_decoder import SphinxDecoder, full_dictionary
 from tests.speech import (
     in_steady_noise,
     non_speech,
@@ -109,13 +107,13 @@ def test_a_command_that_free_decoding_hears_as_another_is_not_guessed(
     """Real audio of "next"; free decoding's reading is injected. When it heard another
     command word for word, the two disagree on what was said, and nothing is acted on
     (what it heard still goes along for the safety check)."""
-    rerun = PocketsphinxRecognizer._rerun
+    rerun = SphinxDecoder.rerun
 
-    def injected(self: PocketsphinxRecognizer, search: str, audio: bytes) -> tuple[str, float]:
+    def injected(self: SphinxDecoder, search: str, audio: bytes) -> tuple[str, float]:
         said, score = rerun(self, search, audio)
         return (free, score) if search == "lm" else (said, score)
 
-    monkeypatch.setattr(PocketsphinxRecognizer, "_rerun", injected)
+    monkeypatch.setattr(SphinxDecoder, "rerun", injected)
     rec = PocketsphinxRecognizer()
     rec.set_grammar(Grammar(phrases=PHRASES))
     samples = np.concatenate([read_samples(synth("next", "rms", audio_dir)),
@@ -125,8 +123,7 @@ def test_a_command_that_free_decoding_hears_as_another_is_not_guessed(
 
 
 @pytest.mark.slow  # the fast loop keeps a shorter test of the same path
-def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(
-        audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(audio_dir: Path) -> None:
     """Pink noise 15 dB under the voice, from 0.5 s before the words to 0.5 s after,
     in a room that was silent: the filter could not learn it first, so each command is
     decoded again at its end, filtered with the utterance's own noise. Measured here:
@@ -140,8 +137,8 @@ def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(
                                   quiet_after])
         return [u["intent"] for u in utterances(rec, samples, VOCAB)]
 
-    def run() -> tuple[int, list[tuple[str, str]]]:
-        rec = PocketsphinxRecognizer()
+    def run(checks: ChecksConfig) -> tuple[int, list[tuple[str, str]]]:
+        rec = PocketsphinxRecognizer(checks=checks)
         rec.set_grammar(Grammar(phrases=PHRASES))
         right = sum(heard(rec, phrase, voice) == [VOCAB.match_spoken(phrase)]
                     for voice in ("awb", "rms") for phrase in PHRASES[1::2])
@@ -149,9 +146,8 @@ def test_noise_that_starts_with_the_words_is_filtered_out_afterwards(
                  if heard(rec, sentence, voice)]
         return right, fired
 
-    right, fired = run()
-    monkeypatch.setattr(engine, "OWN_NOISE_RATIO", math.inf)
-    right_as_it_came, _ = run()
+    right, fired = run(ChecksConfig())
+    right_as_it_came, _ = run(ChecksConfig(own_noise_ratio=math.inf))
     assert right >= right_as_it_came + 4 and right >= 17, (right, right_as_it_came)
     assert not fired, fired
 
@@ -347,7 +343,7 @@ def test_once_the_band_is_made_out_every_decode_gets_the_widened_view(
         audio_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Streaming, restarting after a decode ahead, and the checks all decode the same
     widened audio (kal is an 8 kHz voice)."""
-    import companion.recognition.pocketsphinx_engine as engine
+    from companion.recognition import sphinx_checks
 
     views: list[bool] = []
     real_view = engine.decoder_view
@@ -357,6 +353,7 @@ def test_once_the_band_is_made_out_every_decode_gets_the_widened_view(
         return real_view(frame, narrow)
 
     monkeypatch.setattr(engine, "decoder_view", spy)
+    monkeypatch.setattr(sphinx_checks, "decoder_view", spy)
     rec = PocketsphinxRecognizer()
     rec.set_grammar(Grammar(phrases=PHRASES))
     rec.accept(read_samples(synth("i want to leave", "kal", audio_dir)))  # made out here
@@ -518,7 +515,7 @@ def test_a_users_own_words_outside_the_lexicon_are_heard(
     said = np.concatenate([read_samples(synth("i play the trombone", "rms", audio_dir)),
                            np.zeros(16000, np.int16)])
     assert "trombone" in " ".join(h.text for h in rec.accept(said) + rec.flush() if h.final)
-    assert rec._decoder.lookup_word("kumquat")  # type: ignore[attr-defined]
+    assert rec.knows("kumquat")
 
 
 def test_the_loaded_recognizer_stays_small() -> None:
