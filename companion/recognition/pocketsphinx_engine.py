@@ -83,7 +83,7 @@ class PocketsphinxRecognizer:
 
     def __init__(self, *, lexicon: Path | None = LEXICON, extra_words: Iterable[str] = (),
                  reject: bool = True, fast_commit: bool = True,
-                 verifier: Verifier | None = None,
+                 verifier: Verifier[Signals] | None = None,
                  on_signals: Callable[[str, Signals], None] | None = None,
                  front_end: FrontEndConfig | None = None,
                  endpoint: EndpointConfig | None = None,

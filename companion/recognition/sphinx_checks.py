@@ -82,7 +82,7 @@ def view_bytes(frames: list[np.ndarray], narrow: bool) -> bytes:
 class SphinxChecks:
     """The checks, on the recognizer's decoder; the verifier decides from their signals."""
 
-    def __init__(self, decoder: SphinxDecoder, verifier: Verifier, config: ChecksConfig,
+    def __init__(self, decoder: SphinxDecoder, verifier: Verifier[Signals], config: ChecksConfig,
                  on_signals: Callable[[str, Signals], None] | None = None) -> None:
         self.decoder, self.verifier, self.config = decoder, verifier, config
         self._on_signals = on_signals

@@ -1,10 +1,13 @@
 """The verifier stage: keep or reject a command the grammar heard, from the checks' signals.
 
 A forced-choice grammar maps any sound to some command, so every complete
-phrase it hears is checked on the same audio by the engine (free decoding
-with the general language model, a loop of free phones, how long each word
-lasts) and what the checks found (:class:`Signals`) is weighed here, apart
-from any engine. :class:`FixedLimits` is what ships: one limit per signal.
+phrase it hears is checked on the same audio by the engine and what the
+checks found is weighed here, apart from any engine. pocketsphinx's checks
+(free decoding with the general language model, a loop of free phones, how
+long each word lasts) give :class:`Signals`, weighed by :class:`FixedLimits`,
+one limit per signal: what ships. Vosk's give :class:`WordSignals` (its own
+word confidences, and what free recognition beside the grammar heard),
+weighed by :class:`ConfidenceLimits`.
 :class:`FittedVerifier` is a logistic regression over the same signals,
 fitted on the tuning voices (``scripts/train_verifier.py``); on voices left
 out it kept fewer right commands than the limits at every false-activation
@@ -16,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -49,10 +52,41 @@ class Signals:
 FEATURES = tuple(f.name for f in fields(Signals))
 
 
-class Verifier(Protocol):
+@dataclass(frozen=True)
+class WordSignals:
+    """What a word-confidence engine (Vosk) found about one command."""
+
+    min_confidence: float  # the command's least sure word (the engine's posterior, 0-1)
+    free_heard_another: bool  # free recognition heard another command, word for word
+    extra_words: int  # words free recognition heard that the command does not have
+    words: int  # the command's word count
+
+
+S = TypeVar("S", contravariant=True)
+
+
+class Verifier(Protocol[S]):
     """A verifier stage: accept or reject one command from its signals."""
 
-    def accept(self, signals: Signals) -> bool: ...
+    def accept(self, signals: S) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ConfidenceLimits:
+    """Vosk's verifier: the grammar's own word confidences, and free recognition.
+
+    Free recognition's other words are not held against a command: it hears the
+    utterance only up to the commit, often a word behind the grammar.
+    """
+
+    # Under one half, the recognizer's lattice preferred other paths for the word
+    # more often than this one: a sentence forced into the grammar scores 0.5-0.9
+    # on some words, a command said plainly ~1.0.
+    min_confidence: float = 0.5
+
+    def accept(self, signals: WordSignals) -> bool:
+        return (not signals.free_heard_another
+                and signals.min_confidence >= self.min_confidence)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,17 @@ Why it is built this way: a ``vosk.Model`` is large and read-only, so one is
 shared per path (module cache) while each recognizer instance owns its own
 ``KaldiRecognizer`` (not thread-safe). Commands use a JSON grammar of the
 phrases plus ``"[unk]"`` so out-of-grammar speech lands on ``[unk]`` and is
-rejected. Vosk's own endpoint waits 0.5-1 s after speech, so in command mode
-the final is committed once the partial is a complete phrase that has not
-changed for ~200 ms of audio.
+rejected.
+
+Vosk plugs in at the engine-decode stage: the shared front end says which
+frames are speech and when the words' sound fell away, and the shared
+endpointer commits a command once Vosk's partial is a complete phrase, quiet
+and unchanged for as long as pocketsphinx's commands are (Vosk's own
+endpoint waits 0.5-1 s). At the commit, Vosk's final result for the words so
+far gives each word's confidence, and the verifier stage (``ConfidenceLimits``)
+keeps or rejects the command. Vosk hears the audio as it came: its models are
+trained on noisy speech, and the front end's filter was measured only with
+pocketsphinx.
 
 Where only commands are listened for, a second ``KaldiRecognizer`` without
 a grammar hears the same audio (:class:`FreeListener`): what it made of each
@@ -26,9 +34,11 @@ import numpy as np
 
 from companion.errors import EngineError, ModelError
 from companion.normalize import normalize
-from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
+from companion.recognition.base import FRAME, SAMPLE_RATE_HZ, Grammar, Hypothesis, Word
+from companion.recognition.endpointer import EndpointConfig, Endpointer, Timing
+from companion.recognition.front_end import FrontEnd, FrontEndConfig
+from companion.recognition.verifier import ConfidenceLimits, Verifier, WordSignals
 
-FAST_COMMIT_S = 0.2  # a complete phrase unchanged this long in the partial is committed
 UNK = "[unk]"
 
 
@@ -101,15 +111,23 @@ def _clean(text: str) -> str:
 
 
 class VoskRecognizer:
-    """Streaming Vosk recognizer with per-mode grammars and fast commits."""
+    """Streaming Vosk recognizer with per-mode grammars, shared endpointing and verifier."""
 
     name = "vosk"
 
-    def __init__(self, model_path: str | Path) -> None:
+    def __init__(self, model_path: str | Path, *,
+                 verifier: Verifier[WordSignals] | None = None,
+                 front_end: FrontEndConfig | None = None,
+                 endpoint: EndpointConfig | None = None) -> None:
         import vosk
 
         self._vosk = vosk
         self._model = load_model(model_path)
+        self._verifier: Verifier[WordSignals] = verifier or ConfidenceLimits()
+        self._front = FrontEnd(front_end)
+        self._endpoint: Endpointer[None] = Endpointer(endpoint)
+        self._timing: Timing | None = None  # the shared endpointer's view of the utterance
+        self._pending_audio = np.zeros(0, np.int16)  # less than a front-end frame
         self._grammar = Grammar(dictation=True)
         self._pending: Grammar | None = None
         self._phrases: frozenset[str] = frozenset()
@@ -154,6 +172,7 @@ class VoskRecognizer:
         """Feed int16 mono 16 kHz samples; return partial and final hypotheses."""
         block = np.asarray(samples, dtype=np.int16).reshape(-1)
         self._samples += block.size
+        self._endpoint_frames(block)
         data = block.tobytes()
         if self._command_mode:
             self._free.accept(data)
@@ -170,16 +189,50 @@ class VoskRecognizer:
         if text != self._partial:
             self._partial, self._partial_since = text, self._samples
             out.append(Hypothesis(text, False, self._utt_start / SAMPLE_RATE_HZ, now))
-        stable_s = (self._samples - self._partial_since) / SAMPLE_RATE_HZ
-        if self._command_mode and text in self._phrases and stable_s >= FAST_COMMIT_S:
-            self._committed, self._committed_text = True, text
-            # Partial-word times would need SetPartialWords, which delays partials by
-            # ~1 s here; so times are approximate: first partial and last change.
-            start = self._heard_from / SAMPLE_RATE_HZ
-            end = self._partial_since / SAMPLE_RATE_HZ
-            out.append(Hypothesis(text, True, round(start, 3), round(end, 3), None, (),
-                                  overheard=self._free.so_far()))
+        timing = self._timing
+        if timing is not None:
+            timing.partial(text)
+        if (self._command_mode and text in self._phrases and timing is not None
+                and self._endpoint.commit(timing)):
+            out.append(self._commit(text))
         return out
+
+    def _endpoint_frames(self, block: np.ndarray) -> None:
+        """Run the shared front end and endpointer over the block's whole frames."""
+        data = np.concatenate([self._pending_audio, block]) if self._pending_audio.size else block
+        usable = data.size - data.size % FRAME
+        for offset in range(0, usable, FRAME):
+            front = self._front.frame(data[offset:offset + FRAME], learn=self._timing is None)
+            if self._timing is None:
+                if self._endpoint.idle(None, front.speech) is not None:
+                    self._timing = Timing()
+            else:
+                self._timing.step(front.speech, front.level_db, self._front.fallen_away)
+        self._pending_audio = data[usable:].copy()
+
+    def _commit(self, text: str) -> Hypothesis:
+        """The endpointer's commit of a complete command: the verifier keeps or rejects it.
+
+        Vosk's final result for the words so far gives their confidences (partials
+        have none); the grammar's recognizer then starts afresh, and what follows
+        in the same breath is ignored until Vosk's own endpoint.
+        """
+        self._committed, self._committed_text = True, text
+        result = json.loads(self._rec.FinalResult())
+        confidences = [float(w.get("conf", 1.0)) for w in result.get("result", [])
+                       if w.get("word") != UNK]
+        free = _norm(self._free.so_far()).split()
+        said = text.split()
+        signals = WordSignals(min(confidences, default=0.0),
+                              " ".join(free) in self._phrases and free != said,
+                              sum(1 for w in free if w not in said), len(said))
+        # Partial-word times would need SetPartialWords, which delays partials by
+        # ~1 s here; so times are approximate: first partial and last change.
+        start = self._heard_from / SAMPLE_RATE_HZ
+        end = self._partial_since / SAMPLE_RATE_HZ
+        kept = text if self._verifier.accept(signals) else ""
+        return Hypothesis(kept, True, round(start, 3), round(end, 3),
+                          signals.min_confidence, (), overheard=self._free.so_far())
 
     def flush(self) -> list[Hypothesis]:
         """End of stream: the final result of speech still open, if any."""
@@ -194,6 +247,8 @@ class VoskRecognizer:
     def _after_utterance(self) -> None:
         self._partial = ""
         self._committed = False
+        self._timing = None
+        self._endpoint.clear()
         self._utt_start = self._samples
         if self._pending is not None:
             self._rec = self._make(self._pending)
