@@ -24,17 +24,28 @@ import numpy as np
 from companion.recognition.bandwidth import BandWatch
 from companion.recognition.base import FRAME, SAMPLE_RATE_HZ, InputLevels
 from companion.recognition.denoise import Denoiser
-from companion.recognition.noise_floor import FULL_SCALE_DB, NoiseFloor
+from companion.recognition.noise_floor import (
+    FALL_DB,
+    FULL_SCALE_DB,
+    HANGOVER_FRAMES,
+    MARGIN_DB,
+    WINDOW_FRAMES,
+    NoiseFloor,
+)
 
 FRAME_S = FRAME / SAMPLE_RATE_HZ
 
 
 @dataclass(frozen=True)
 class FrontEndConfig:
-    """The front end's settings, each with its reason."""
+    """The front end's settings, each with its reason (the noise floor's: ``noise_floor``)."""
 
     # The VAD's strictness (0-3): 2 keeps breaths and clicks out without losing soft onsets.
     vad_mode: int = 2
+    floor_window_frames: int = WINDOW_FRAMES  # the floor is the quietest of these (1.5 s)
+    floor_margin_db: float = MARGIN_DB  # voice stands this far over it; noise rarely does
+    hangover_frames: int = HANGOVER_FRAMES  # a word's weak end hides in the noise
+    fall_db: float = FALL_DB  # this far under the words' peak, their sound has fallen away
     level_frames: int = 100  # speech frames the reported speech level is a median of (3 s)
     min_level_frames: int = 10  # ... and how many it needs before it reports one
 
@@ -61,7 +72,9 @@ class FrontEnd:
 
         self.config = config or FrontEndConfig()
         self._vad = ps.Vad(self.config.vad_mode, SAMPLE_RATE_HZ, FRAME_S)
-        self._floor = NoiseFloor()
+        c = self.config
+        self._floor = NoiseFloor(c.floor_window_frames, c.floor_margin_db, c.hangover_frames,
+                                 c.fall_db)
         self._band = BandWatch()
         self._denoiser = Denoiser()
         self._speech_db: deque[float] = deque(maxlen=self.config.level_frames)

@@ -45,9 +45,10 @@ class NoiseFloor:
     """Minimum-statistics noise floor over the last ``window`` frames."""
 
     def __init__(self, window: int = WINDOW_FRAMES, margin_db: float = MARGIN_DB,
-                 hangover: int = HANGOVER_FRAMES) -> None:
+                 hangover: int = HANGOVER_FRAMES, fall_db: float = FALL_DB) -> None:
         self._levels: deque[float] = deque(maxlen=window)
         self._margin_db = margin_db
+        self._fall_db = fall_db
         self._hangover = hangover
         self._since_loud = hangover + 1
         self.last_db = 0.0  # the level of the last frame taken in
@@ -59,13 +60,13 @@ class NoiseFloor:
 
     def fallen_away(self, peak_db: float) -> bool:
         """Whether the last frame is quiet by its level alone: near the floor, or
-        ``FALL_DB`` under ``peak_db`` (the loudest frame of the words before it).
+        ``fall_db`` under ``peak_db`` (the loudest frame of the words before it).
 
         Why: the VAD holds on to speech ~0.2 s after the words end (its hangover, and
         a tail it still calls voice), so a pause counted from it starts late.
         """
         floor = min(self._levels) if self._levels else 0.0
-        return self.last_db < max(peak_db - FALL_DB, floor + self._margin_db)
+        return self.last_db < max(peak_db - self._fall_db, floor + self._margin_db)
 
     def over(self, frame: np.ndarray) -> bool:
         """Take in ``frame``; True when it (or one of the few before it) stands clearly
