@@ -13,10 +13,11 @@ MODE="${1:-install}"
 shift || true
 
 # System packages: speech output (espeak-ng), audio I/O (PortAudio, ALSA's
-# PulseAudio plugin), and for tests: PulseAudio virtual devices, flite and
-# sox to make test speech, real recorded English from pocketsphinx-testdata.
+# PulseAudio plugin), and for tests: PulseAudio virtual devices, flite, festival
+# and sox to make test speech, real recorded English from pocketsphinx-testdata.
 RUN_PKGS=(espeak-ng libportaudio2 libasound2-plugins alsa-utils)
-TEST_PKGS=(pulseaudio pulseaudio-utils flite sox pocketsphinx-testdata)
+TEST_PKGS=(pulseaudio pulseaudio-utils flite festival festvox-kdlpc16k sox
+           pocketsphinx-testdata)
 PKGS=("${RUN_PKGS[@]}")
 [ "$MODE" = "test" ] && PKGS+=("${TEST_PKGS[@]}")
 

@@ -37,6 +37,8 @@ VOICES: dict[str, list[str]] = {
     "awb": ["flite", "-voice", "awb"],
     "kal": ["flite", "-voice", "kal"],  # an 8 kHz voice: speech stops at 4 kHz
     "kal16": ["flite", "-voice", "kal16"],
+    # festival's other US English speaker (its "kal" is flite's kal, and its slt flite's slt)
+    "festival-ked": ["text2wave", "-eval", "(voice_ked_diphone)"],
     # espeak-ng's English accents, each with another of its voice variants
     "espeak-scot": ["espeak-ng", "-v", "en-gb-scotland", "-s", "150"],
     "espeak-rp-f": ["espeak-ng", "-v", "en-gb-x-rp+f3", "-s", "150"],
@@ -81,6 +83,11 @@ def _tts(text: str, voice: str, out: Path) -> None:
     base = VOICES[voice]
     if base[0] == "flite":
         _run([*base, "-t", text, "-o", str(out)])
+    elif base[0] == "text2wave":  # reads the text from a file
+        script = out.with_suffix(".txt")
+        script.write_text(text, encoding="utf-8")
+        _run([*base, "-o", str(out), str(script)])
+        script.unlink()
     else:
         _run([*base, "-w", str(out), text])
 
