@@ -176,3 +176,14 @@ def test_a_command_carries_what_free_recognition_heard(audio_dir: Path) -> None:
     finals = [h for h in feed(rec, samples) if h.final]
     assert [h.text for h in finals if h.text][:1] == ["안녕하세요"]
     assert len(" ".join(h.overheard for h in finals).split()) >= 2  # the sentence went on
+
+
+def test_a_second_command_after_a_commit_is_heard(audio_dir: Path) -> None:
+    """After a commit the rest of that breath is no command, but the next one is."""
+    rec = VoskRecognizer(MODEL)
+    rec.set_grammar(Grammar(phrases=WORDS))
+    gap = np.zeros(16000, np.int16)
+    samples = np.concatenate([read_samples(synth("감사합니다", "espeak-ko", audio_dir)), gap,
+                              read_samples(synth("안녕하세요", "espeak-ko", audio_dir)), gap])
+    assert [h.text for h in feed(rec, samples) if h.final and h.text] == ["감사합니다",
+                                                                          "안녕하세요"]

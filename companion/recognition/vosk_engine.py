@@ -178,6 +178,10 @@ class VoskRecognizer:
             self._free.accept(data)
         if self._rec.AcceptWaveform(data):
             return self._final(json.loads(self._rec.Result()))
+        if (self._committed and self._timing is not None
+                and self._endpoint.ended(self._timing, phrase_mode=False)):
+            self._rec.FinalResult()  # the rest of the committed command's breath: no command
+            return self._final({})
         partial = json.loads(self._rec.PartialResult())
         text = _clean(partial.get("partial", ""))
         if self._committed or not text:
