@@ -62,7 +62,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,14 +219,17 @@ class PocketsphinxRecognizer:
     def __init__(self, *, lexicon: Path | None = LEXICON, extra_words: Iterable[str] = (),
                  reject: bool = True, fast_commit: bool = True,
                  verifier: Verifier | None = None,
-                 on_signals: Callable[[str, Signals], None] | None = None) -> None:
+                 on_signals: Callable[[str, Signals], None] | None = None,
+                 acoustic: Mapping[str, str] | None = None) -> None:
         """Load the model with ``lexicon`` (None: the full CMU dictionary).
 
         ``extra_words`` (a user's own content) are added from the full dictionary
         so they can be heard. ``reject``/``fast_commit`` off give the bench's naive
         baseline. ``verifier`` decides whether a command heard is kept (default:
         :class:`FixedLimits`); ``on_signals`` is told each command's check results
-        with the command (the verifier's training reads them).
+        with the command (the verifier's training reads them). ``acoustic``: decoder
+        options naming a person's adapted model files (``mean``, ``var``, ``sendump``
+        or ``mllr``; ``companion.voice``).
         """
         self._reject = reject
         self._verifier: Verifier = verifier or FixedLimits()
@@ -252,6 +255,7 @@ class PocketsphinxRecognizer:
                 fwdflat=False,
                 # The model's other defaults are kept: no other setting measured scores
                 # better on the bench (docs/decisions/008).
+                **dict(acoustic or {}),
             )
             self._decoder.add_lm_file("lm", f"{base}/en-us.lm.bin")
             self._decoder.add_allphone_file("phone", f"{base}/en-us-phone.lm.bin")
