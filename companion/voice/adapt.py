@@ -128,7 +128,7 @@ def adapt(takes: Sequence[Take], out: Path, method: str = "map") -> Adapted:
         lexicon = pronunciations(w for text in texts for w in text.split())
         unknown = tuple(sorted({w for t in texts for w in t.split() if w not in lexicon}))
         ids, lines = [], []
-        for i, (take, text) in enumerate(zip(takes, texts)):
+        for i, (take, text) in enumerate(zip(takes, texts, strict=True)):
             if not text or any(w not in lexicon for w in text.split()):
                 continue
             ids.append(f"t{i:04d}")
