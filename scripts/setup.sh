@@ -15,7 +15,7 @@ shift || true
 # System packages: speech output (espeak-ng), audio I/O (PortAudio, ALSA's
 # PulseAudio plugin), and for tests: PulseAudio virtual devices, flite and
 # sox to make test speech, real recorded English from pocketsphinx-testdata.
-RUN_PKGS=(espeak-ng libportaudio2 libasound2-plugins alsa-utils)
+RUN_PKGS=(espeak-ng libportaudio2 libasound2-plugins alsa-utils sphinxtrain sphinxbase-utils pocketsphinx)
 TEST_PKGS=(pulseaudio pulseaudio-utils flite sox pocketsphinx-testdata)
 PKGS=("${RUN_PKGS[@]}")
 [ "$MODE" = "test" ] && PKGS+=("${TEST_PKGS[@]}")
