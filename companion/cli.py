@@ -55,11 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     from companion.journal.cli import add_journal_commands
     from companion.models import add_model_commands
     from companion.rehearse.cli import add_rehearse_commands
+    from companion.voice.cli import add_voice_commands
 
     add_breathe_commands(sub)
     add_rehearse_commands(sub)
     add_journal_commands(sub)
     add_model_commands(sub)
+    add_voice_commands(sub)
 
     sub.add_parser("devices", help="list audio devices").set_defaults(
         func=handler("companion.cli_handlers", "cmd_devices"))

@@ -52,7 +52,8 @@ def cmd_listen(args: argparse.Namespace) -> int:
     from companion.recognition.engines import open_recognizer
 
     vocabulary = Vocabulary.load()
-    recognizer = open_recognizer(args.engine, args.model, announce=_stderr_line)
+    recognizer = open_recognizer(args.engine, args.model, announce=_stderr_line,
+                                 voice_profile=not args.no_voice_profile, warn=_stderr_line)
     if args.wav is not None:
         records = listen_file(args.wav, recognizer, vocabulary, dictation=args.dictation)
     else:

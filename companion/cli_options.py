@@ -20,6 +20,9 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                         help="speech recognizer (auto: Vosk when a model is found)")
     parser.add_argument("--model", type=Path, metavar="PATH",
                         help="Vosk model folder (else $COMPANION_MODEL, models/, data folder)")
+    parser.add_argument("--no-voice-profile", action="store_true",
+                        help="the built-in recognizer without your voice profile "
+                        "(`companion voice teach`), to compare")
 
 
 def add_voice_options(parser: argparse.ArgumentParser) -> None:

@@ -221,7 +221,8 @@ def _open_listening(settings: Settings, session: Session, gated: bool) -> None:
         recognizer = open_recognizer(
             settings.engine, settings.model,
             announce=shell.screen.note if session.store.first_run() else None,
-            on_late_failure=lambda err: _listening_off(shell.screen, err))
+            on_late_failure=lambda err: _listening_off(shell.screen, err),
+            voice_profile=settings.voice_profile, warn=shell.screen.warn)
     except ModelError:
         raise
     except EngineError as err:

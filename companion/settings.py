@@ -33,6 +33,7 @@ class Settings:
     discreet: bool = False  # crisis output on screen only
     engine: str = "auto"
     model: Path | None = None  # a Vosk model folder
+    voice_profile: bool = True  # the built-in recognizer loads the person's voice profile
 
     @classmethod
     def from_options(cls, args: argparse.Namespace | None = None,
@@ -58,4 +59,5 @@ class Settings:
             discreet=bool(saved.get("discreet", False)) if discreet is None else bool(discreet),
             engine=flag("engine") or "auto",
             model=flag("model"),
+            voice_profile=not flag("no_voice_profile"),
         )

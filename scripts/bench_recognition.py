@@ -176,10 +176,12 @@ def word_error_rate(lexicon: Path | None, items: list[tuple[Path, str]]) -> dict
     return {"dictation_wer": round(errors / max(words, 1), 3), "dictation_words": words}
 
 
-def run(config: str, items: list[dict], lexicon: Path | None, cache: Path) -> list[dict]:
-    """Decode every item with one configuration; per item: intents heard, commit time, CPU."""
+def run(config: str, items: list[dict], lexicon: Path | None, cache: Path,
+        **options: object) -> list[dict]:
+    """Decode every item with one configuration (``options``: more recognizer arguments,
+    such as a voice profile's); per item: intents heard, commit time, CPU."""
     vocab = Vocabulary.load(Path("/nonexistent"))
-    rec = PocketsphinxRecognizer(lexicon=lexicon, **CONFIGS[config](cache))
+    rec = PocketsphinxRecognizer(lexicon=lexicon, **CONFIGS[config](cache), **options)
     rec.set_grammar(Grammar(phrases=vocab.all_phrases()))
     out = []
     for item in items:

@@ -13,9 +13,12 @@ MODE="${1:-install}"
 shift || true
 
 # System packages: speech output (espeak-ng), audio I/O (PortAudio, ALSA's
-# PulseAudio plugin), and for tests: PulseAudio virtual devices, flite, festival
-# and sox to make test speech, real recorded English from pocketsphinx-testdata.
-RUN_PKGS=(espeak-ng libportaudio2 libasound2-plugins alsa-utils)
+# PulseAudio plugin), speaker adaptation (sphinxtrain's bw and map_adapt,
+# sphinx_fe, and pocketsphinx_mdef_convert from Debian's pocketsphinx), and for
+# tests: PulseAudio virtual devices, flite, festival and sox to make test
+# speech, real recorded English from pocketsphinx-testdata.
+RUN_PKGS=(espeak-ng libportaudio2 libasound2-plugins alsa-utils
+          sphinxtrain sphinxbase-utils pocketsphinx)
 TEST_PKGS=(pulseaudio pulseaudio-utils flite festival festvox-kdlpc16k sox
            pocketsphinx-testdata)
 PKGS=("${RUN_PKGS[@]}")

@@ -79,8 +79,8 @@ def _key(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
 
-def _tts(text: str, voice: str, out: Path) -> None:
-    base = VOICES[voice]
+def _tts(text: str, voice: str, out: Path, tts_args: Sequence[str] = ()) -> None:
+    base = [*VOICES[voice], *tts_args]
     if base[0] == "flite":
         _run([*base, "-t", text, "-o", str(out)])
     elif base[0] == "text2wave":  # reads the text from a file
@@ -142,15 +142,20 @@ def in_steady_noise(wav: Path, snr_db: float, lead_s: float, tail_s: float) -> n
     return _mix_at_snr(speech, _pink_noise(len(speech), wav.with_suffix(".steady")), snr_db)
 
 
-def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:
-    """Speak ``text`` with ``voice`` shaped by ``variant``; cached WAV path (16 kHz mono)."""
+def synth(text: str, voice: str, out_dir: Path, variant: str = "clean",
+          tts_args: Sequence[str] = ()) -> Path:
+    """Speak ``text`` with ``voice`` shaped by ``variant``; cached WAV path (16 kHz mono).
+
+    ``tts_args`` go to the synthesizer after the voice's own (other settings of the
+    same voice: ``-s``/``-p`` for espeak-ng, ``--setf`` for flite).
+    """
     if voice not in VOICES:
         raise ValueError(f"unknown voice {voice!r}; choose from {sorted(VOICES)}")
     if variant not in _VARIANT_EFFECTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {VARIANTS}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{voice}-{variant}-{_key(text, voice, variant)}.wav"
+    out = out_dir / f"{voice}-{variant}-{_key(text, voice, variant, *tts_args)}.wav"
     if out.exists():
         return out
     kept = SHARED_CACHE / out.name if SHARED_CACHE is not None else None
@@ -159,7 +164,7 @@ def synth(text: str, voice: str, out_dir: Path, variant: str = "clean") -> Path:
         return out
     raw = out.with_suffix(".tts.wav")
     tmp = out.with_suffix(".tmp.wav")
-    _tts(text, voice, raw)
+    _tts(text, voice, raw, tts_args)
     effects = ["remix", "-", "rate", str(RATE), *_VARIANT_EFFECTS[variant],
                "pad", str(PAD_S), str(PAD_S)]
     _run(["sox", "-R", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(tmp),

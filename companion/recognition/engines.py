@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,11 +20,16 @@ from companion.recognition.base import Grammar, Hypothesis, Recognizer
 
 def open_recognizer(engine: str = "auto", model: Path | None = None,
                     announce: Callable[[str], None] | None = None,
-                    on_late_failure: Callable[[EngineError], None] | None = None) -> Recognizer:
+                    on_late_failure: Callable[[EngineError], None] | None = None,
+                    voice_profile: bool = True,
+                    warn: Callable[[str], None] | None = None) -> Recognizer:
     """Open the recognizer the user asked for; raise ModelError/EngineError with a fix.
 
     With ``on_late_failure``, the embedded recognizer is checked now but loaded on
     first use (see :class:`LoadOnFirstUse`); a failure then is reported to it.
+    The embedded recognizer loads the person's voice profile (``companion voice``)
+    unless ``voice_profile`` is off; a damaged one is skipped, told to ``warn``
+    (default: stderr) in one line.
     """
     if engine not in ("auto", "vosk", "pocketsphinx"):
         raise EngineError(f"unknown engine {engine!r}", "use --engine auto, vosk or pocketsphinx")
@@ -47,7 +53,10 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
                           "pip install pocketsphinx (bash scripts/setup.sh does it)") from err
     from companion.content_files import user_words
 
-    load = partial(PocketsphinxRecognizer, extra_words=user_words())
+    words = user_words()
+    load: Callable[[], Recognizer] = (
+        partial(_with_profile, warn=warn or _stderr_line, extra_words=words) if voice_profile
+        else partial(PocketsphinxRecognizer, extra_words=words))
     recognizer: Recognizer = (load() if on_late_failure is None else
                               LoadOnFirstUse(load, on_late_failure, PocketsphinxRecognizer.name))
     if engine == "auto" and announce is not None:
@@ -56,6 +65,35 @@ def open_recognizer(engine: str = "auto", model: Path | None = None,
         announce("using the built-in English recognizer (pocketsphinx); for better "
                  f"accuracy: {download_command()}")
     return recognizer
+
+
+def _stderr_line(text: str) -> None:
+    import sys
+
+    print(f"companion: {text}", file=sys.stderr, flush=True)
+
+
+def _with_profile(*, warn: Callable[[str], None], **options: Any) -> Recognizer:
+    """pocketsphinx with the person's voice profile when there is a usable one.
+
+    A profile that is damaged, or that pocketsphinx cannot load, is left out: the
+    recognizer works without it, and ``warn`` hears why, once.
+    """
+    from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
+    from companion.voice.profile import VoiceProfileError, decoder_options
+
+    try:
+        acoustic = decoder_options()
+    except VoiceProfileError as err:
+        warn(err.one_line())
+        acoustic = {}
+    if acoustic:
+        try:
+            return PocketsphinxRecognizer(acoustic=acoustic, **options)
+        except EngineError as err:
+            warn(f"your voice profile could not be loaded ({err.message}); listening "
+                 "without it (teach it again: companion voice teach)")
+    return PocketsphinxRecognizer(**options)
 
 
 class LoadOnFirstUse:

@@ -33,7 +33,7 @@ each: docs/decisions/004 to 008.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +88,7 @@ class PocketsphinxRecognizer:
                  front_end: FrontEndConfig | None = None,
                  endpoint: EndpointConfig | None = None,
                  checks: ChecksConfig | None = None,
-                 mllr: Path | None = None) -> None:
+                 acoustic: Mapping[str, str] | None = None) -> None:
         """Load the model with ``lexicon`` (None: the full CMU dictionary).
 
         ``extra_words`` (a user's own content) are added from the full dictionary
@@ -96,11 +96,12 @@ class PocketsphinxRecognizer:
         baseline. ``verifier`` decides whether a command heard is kept (default:
         :class:`FixedLimits`); ``on_signals`` is told each command's check results
         with the command (the verifier's training reads them). The stages' settings
-        default to what ships; ``mllr`` is a speaker transform for the model.
+        default to what ships. ``acoustic``: decoder options naming a person's adapted
+        model files (``mean``, ``var``, ``sendump`` or ``mllr``; ``companion.voice``).
         """
         self._reject = reject
         self._fast_commit = fast_commit
-        self._decoder = SphinxDecoder(lexicon, extra_words, mllr)
+        self._decoder = SphinxDecoder(lexicon, extra_words, acoustic)
         self._checks = SphinxChecks(self._decoder, verifier or FixedLimits(),
                                     checks or ChecksConfig(), on_signals)
         self._front = FrontEnd(front_end)  # kept across resets: the room's and microphone's

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from companion.errors import EngineError
@@ -71,10 +71,11 @@ class SphinxDecoder:
     """The decoder with its searches; streaming and whole-utterance decodes."""
 
     def __init__(self, lexicon: Path | None = LEXICON, extra_words: Iterable[str] = (),
-                 mllr: Path | None = None) -> None:
+                 acoustic: Mapping[str, str] | None = None) -> None:
         """Load the model with ``lexicon`` (None: the full CMU dictionary; the shipped
         lexicon is common words plus the content's, half the load time:
-        docs/decisions/008). ``mllr``: a speaker transform applied to the model."""
+        docs/decisions/008). ``acoustic``: decoder options naming a person's adapted
+        model files (``companion.voice``)."""
         self._limited = lexicon is not None
         self._looked_up: set[str] = set()  # words already searched for in the full dictionary
         self._searches: dict[tuple[str, ...], str] = {}  # phrase set -> JSGF search name
@@ -85,7 +86,6 @@ class SphinxDecoder:
                               "pip install pocketsphinx") from err
         base = model_path()
         try:
-            options = {"mllr": str(mllr)} if mllr is not None else {}
             self._decoder = ps.Decoder(
                 hmm=f"{base}/en-us", dict=str(lexicon or full_dictionary()), lm=None,
                 # No dither: the same audio always decodes the same, so a result
@@ -94,7 +94,7 @@ class SphinxDecoder:
                 loglevel="FATAL", dither=False,
                 # No second flat-lexicon pass: it delays the end of a long phrase and
                 # changes no command result.
-                fwdflat=False, **options,
+                fwdflat=False, **dict(acoustic or {}),
                 # The model's other defaults are kept: no other setting measured scores
                 # better on the bench (docs/decisions/008).
             )

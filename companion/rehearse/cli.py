@@ -203,7 +203,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         from companion.recognition.engines import open_recognizer
 
         recognizer = open_recognizer(args.engine, args.model,
-                                     announce=lambda line: print(line, file=sys.stderr))
+                                     announce=lambda line: print(line, file=sys.stderr),
+                                     voice_profile=not args.no_voice_profile)
         heard = hear(recognizer, read_wav(args.wav), phrase.parts, exact=args.exact)
     result = score(phrase.parts, heard.text, lexicon, heard.parts_said, heard.word_times)
     print(json.dumps(result.as_json(), ensure_ascii=False))
