@@ -39,8 +39,9 @@ from bench_recognition import corpus, run, summarize, voices_of  # noqa: E402
 
 from companion.intents import Vocabulary  # noqa: E402
 from companion.recognition.base import LEXICON  # noqa: E402
+from companion.safety import Safety  # noqa: E402
 from companion.voice.adapt import Take, adapt  # noqa: E402
-from companion.voice.teaching import teaching_phrases  # noqa: E402
+from companion.voice.flow import phrases_to_teach  # noqa: E402
 from tests.speech import VOICES, read_samples, synth  # noqa: E402
 
 METHODS = ("none", "mllr", "map")
@@ -48,6 +49,8 @@ METHODS = ("none", "mllr", "map")
 TEACH_SETTINGS = {
     "espeak-ng": (("-s", "125", "-p", "38"), ("-s", "175", "-p", "64")),
     "flite": (("--setf", "duration_stretch=1.2"), ("--setf", "duration_stretch=0.85")),
+    "text2wave": (("-eval", "(Parameter.set 'Duration_Stretch 1.2)"),
+                  ("-eval", "(Parameter.set 'Duration_Stretch 0.85)")),
 }
 
 
@@ -56,7 +59,8 @@ def takes_for(voice: str, cache: Path) -> list[Take]:
     vocab = Vocabulary.load(Path("/nonexistent"))
     settings = TEACH_SETTINGS[VOICES[voice][0]]
     return [Take(phrase, read_samples(synth(phrase, voice, cache, "clean", args)))
-            for phrase in teaching_phrases(vocab, user_dir=Path("/nonexistent"))
+            for phrase in phrases_to_teach(vocab, Safety.load("US", user_dir=Path("/nonexistent")),
+                                           user_dir=Path("/nonexistent"))
             for args in settings]
 
 

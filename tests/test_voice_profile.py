@@ -117,9 +117,10 @@ def _heard(rec: object, wav: Path) -> list[str]:
 def test_a_taught_profile_hears_commands_better(tmp_path: Path) -> None:
     from companion.intents import Vocabulary
     from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
+    from companion.safety import Safety
     from companion.voice.adapt import Take
+    from companion.voice.flow import phrases_to_teach
     from companion.voice.teach import teach
-    from companion.voice.teaching import teaching_phrases
 
     vocab = Vocabulary.load()
     phrases = vocab.all_phrases()
@@ -127,7 +128,8 @@ def test_a_taught_profile_hears_commands_better(tmp_path: Path) -> None:
     total = 0
     for voice in VOICES:
         takes = [Take(p, read_samples(synth(p, voice, tmp_path, "clean", args)))
-                 for p in teaching_phrases(vocab) for args in TEACH_SETTINGS]
+                 for p in phrases_to_teach(vocab, Safety.load("US"))
+                 for args in TEACH_SETTINGS]
         profile = teach(takes)
         assert profile.adapt_s <= 10.0
         for label, acoustic in (("without", {}), ("with", store.decoder_options())):

@@ -45,6 +45,7 @@ def test_teach_by_voice_with_skip_and_stop(pulse: PulseServer, companion_home: P
         session.expect("Stopping here")
         line = session.expect("Learned your voice from", timeout_s=30)
         assert "from 10 takes" in line
+        session.expect("listen for your voice from now on")
         session.expect("with it", timeout_s=60)
         assert session.finish(30) == 0
     finally:

@@ -39,16 +39,22 @@ def cmd_teach(args: argparse.Namespace) -> int:
     from companion.voice.teach import check, read_takes, teach
 
     if args.folder is None:
-        from companion.voice.session import run_teaching
+        from companion.settings import Settings
+        from companion.voice.session import build_teach_session, disclosure_phrase
 
-        return run_teaching(args)
-    takes = read_takes(args.folder)
-    started = time.monotonic()
-    profile = teach(takes)
-    print(f"Learned your voice from {profile.takes} takes in "
-          f"{time.monotonic() - started:.1f} s. Sessions use it from now on.", flush=True)
-    figures = check(takes, Vocabulary.load())
-    print(_check_line(figures))
+        session, keeper = build_teach_session(Settings.from_options(args),
+                                              disclosure_phrase())
+        session.run()
+        if keeper.learned is None:
+            return 1
+        takes = keeper.takes
+    else:
+        takes = read_takes(args.folder)
+        started = time.monotonic()
+        profile = teach(takes)
+        print(f"Learned your voice from {profile.takes} takes in "
+              f"{time.monotonic() - started:.1f} s. Sessions use it from now on.", flush=True)
+    print(_check_line(check(takes, Vocabulary.load())), flush=True)
     return 0
 
 

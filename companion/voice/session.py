@@ -1,181 +1,138 @@
-"""`companion voice teach` by voice: the companion says each phrase, the person says it back.
+"""`companion voice teach` by voice in the shell: the shared session, plus keeping takes.
 
-A short linear session, so it runs as a plain loop in the shell rather than a
-flow machine: say the phrase, record one utterance (cut by pocketsphinx's VAD),
-and keep it as a take unless the command grammar hears "skip" or "stop" in it.
-Typed lines work the same (``skip``, ``stop``, or Enter to go on), so the
-keyboard can drive it too. Adaptation starts right after the last take.
+The session is built like every other (``build_session``); teaching adds two
+things in the shell. :class:`TakeRecorder` sits in front of the recognizer and
+keeps the audio it was given, so the utterance behind a final hypothesis can
+be cut out; :class:`TakeKeeper` carries out the flow's ``KeepTake`` (keep that
+utterance as a take) and ``LearnVoice`` (adapt, save the profile, report back).
+Teaching sessions are not recorded in the sessions table: the profile's own
+manifest says what was taught and when (``companion voice show``).
 """
 
 from __future__ import annotations
 
-import argparse
-import queue
-import sys
-import threading
-import time
 from collections import deque
+from typing import Any
 
 import numpy as np
 
-from companion.errors import AudioError, CompanionError
-from companion.intents import Vocabulary
-from companion.recognition.base import FRAME, SAMPLE_RATE_HZ, Grammar
+from companion import effects as fx
+from companion.errors import CompanionError
+from companion.recognition.base import SAMPLE_RATE_HZ, Grammar, Hypothesis, Recognizer
+from companion.session import Session, build_session
+from companion.settings import Settings
 from companion.voice.adapt import Take
-from companion.voice.teaching import TeachContent, teaching_phrases
+from companion.voice.flow import (
+    KeepTake,
+    LearnVoice,
+    TeachFlow,
+    VoiceLearned,
+    VoiceNotLearned,
+    load_teach_content,
+    teach_vocabulary,
+)
 
-CONTROL = ("skip", "stop")
-ONSET_FRAMES, PREROLL_FRAMES = 3, 10  # speech frames in the last 5 that open a take; kept before
-END_SILENCE_S = 0.7  # quiet that ends a take
-MAX_TAKE_S = 8.0
-WAIT_S = 8.0  # no speech for this long: nothing heard
-
-
-def _typed_lines() -> queue.Queue[str]:
-    """Lines typed on stdin, read by a daemon thread (the keyboard fallback)."""
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:
-        for line in sys.stdin:
-            lines.put(line.strip().lower())
-
-    threading.Thread(target=read, name="typed", daemon=True).start()
-    return lines
+KEEP_S = 30.0  # audio kept behind the recognizer: longer than any take
+MARGIN_S = 0.25  # kept either side of the words (soft onsets, a trailing breath)
 
 
-def record_take(mic: object, typed: queue.Queue[str]) -> np.ndarray | str | None:
-    """One utterance from ``mic`` (int16 samples), a typed word, or None when nothing came."""
-    import pocketsphinx as ps
+class TakeRecorder:
+    """A recognizer that also keeps what it heard, to cut out the last utterance."""
 
-    vad = ps.Vad(ps.Vad.MEDIUM_STRICT, SAMPLE_RATE_HZ, FRAME / SAMPLE_RATE_HZ)
-    pending = np.zeros(0, np.int16)
-    recent: deque[bool] = deque(maxlen=5)
-    preroll: deque[np.ndarray] = deque(maxlen=PREROLL_FRAMES)
-    take: list[np.ndarray] | None = None
-    quiet = 0
-    waited = 0.0
-    while True:
-        if not typed.empty():
-            return typed.get()
-        block = mic.read(0.2)  # type: ignore[attr-defined]
-        if block is None:
-            waited += 0.2
-            if take is None and waited >= WAIT_S:
-                return None
-            continue
-        pending = np.concatenate([pending, np.asarray(block, np.int16).reshape(-1)])
-        while pending.size >= FRAME:
-            frame, pending = pending[:FRAME], pending[FRAME:]
-            speech = vad.is_speech(frame.tobytes())
-            waited += FRAME / SAMPLE_RATE_HZ
-            if take is None:
-                preroll.append(frame)
-                recent.append(speech)
-                if sum(recent) >= ONSET_FRAMES:
-                    take, quiet = list(preroll), 0
-                elif waited >= WAIT_S:
-                    return None
-                continue
-            take.append(frame)
-            quiet = 0 if speech else quiet + 1
-            if quiet * FRAME / SAMPLE_RATE_HZ >= END_SILENCE_S or \
-                    len(take) * FRAME / SAMPLE_RATE_HZ >= MAX_TAKE_S:
-                return np.concatenate(take)
+    def __init__(self, inner: Recognizer) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", "recognizer")
+        self._blocks: deque[np.ndarray] = deque()
+        self._first = 0  # stream sample of the first kept sample
+        self._samples = 0  # stream clock, as the recognizer counts it
+        self.last: np.ndarray | None = None  # the audio of the last final with words
 
+    def set_grammar(self, grammar: Grammar) -> None:
+        self.inner.set_grammar(grammar)
 
-def _control_word(recognizer: object, samples: np.ndarray, phrase: str) -> str | None:
-    """"skip" or "stop" when that, not the phrase, is what the take says."""
-    recognizer.set_grammar(Grammar(phrases=tuple(dict.fromkeys((phrase, *CONTROL)))))  # type: ignore[attr-defined]
-    recognizer.reset()  # type: ignore[attr-defined]
-    padded = np.concatenate([samples, np.zeros(SAMPLE_RATE_HZ, np.int16)])
-    hyps = recognizer.accept(padded) + recognizer.flush()  # type: ignore[attr-defined]
-    heard = [h.text for h in hyps if h.final and h.text]
-    return heard[0] if heard and heard[0] in CONTROL and heard[0] != phrase else None
+    def accept(self, samples: np.ndarray) -> list[Hypothesis]:
+        block = np.asarray(samples, dtype=np.int16).reshape(-1)
+        self._blocks.append(block)
+        self._samples += block.size
+        while self._blocks and self._samples - self._first - self._blocks[0].size \
+                >= KEEP_S * SAMPLE_RATE_HZ:
+            self._first += self._blocks.popleft().size
+        return self._kept(self.inner.accept(samples))
+
+    def flush(self) -> list[Hypothesis]:
+        return self._kept(self.inner.flush())
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+    def _kept(self, hyps: list[Hypothesis]) -> list[Hypothesis]:
+        for hyp in hyps:
+            if hyp.final and hyp.text:
+                self.last = self._cut(hyp.start_s - MARGIN_S, hyp.end_s + MARGIN_S)
+        return hyps
+
+    def _cut(self, start_s: float, end_s: float) -> np.ndarray:
+        audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.int16)
+        start = max(int(start_s * SAMPLE_RATE_HZ) - self._first, 0)
+        end = max(int(end_s * SAMPLE_RATE_HZ) - self._first, start)
+        return audio[start:end].copy()
 
 
-def run_teaching(args: argparse.Namespace) -> int:
-    """The spoken teaching session; returns the exit code."""
-    from companion.audio.input import MicInput
-    from companion.audio.speaker import AudioSpeaker
-    from companion.recognition.pocketsphinx_engine import PocketsphinxRecognizer
-    from companion.settings import Settings
-    from companion.voice.teach import MIN_TAKES, check, teach
+class TakeKeeper:
+    """Carries out ``KeepTake`` and ``LearnVoice`` for a teaching session."""
 
-    settings = Settings.from_options(args)
+    def __init__(self, session: Session, recorder: TakeRecorder | None) -> None:
+        self.session = session
+        self.recorder = recorder
+        self.takes: list[Take] = []
+        self.learned: Any = None  # the saved profile, once learned
+        session.runtime.register(KeepTake, self.keep)
+        session.runtime.register(LearnVoice, self.learn)
+        session.runtime.register(fx.SaveSession, lambda _effect: None)
+
+    def keep(self, effect: KeepTake) -> None:
+        """The utterance just heard, as a take (typed input has no audio: nothing kept)."""
+        if self.recorder is not None and self.recorder.last is not None:
+            self.takes.append(Take(effect.phrase, self.recorder.last))
+            self.recorder.last = None
+
+    def learn(self, _effect: LearnVoice) -> VoiceLearned | VoiceNotLearned:
+        from companion.voice.teach import teach
+
+        try:
+            self.learned = teach(self.takes)
+        except CompanionError as err:
+            return VoiceNotLearned(err.one_line())
+        return VoiceLearned(self.learned.takes, self.learned.adapt_s)
+
+
+def build_teach_session(settings: Settings, disclosure: str | None = None
+                        ) -> tuple[Session, TakeKeeper]:
+    """The spoken teaching session; CompanionError when nothing can listen."""
     if settings.text:
         raise CompanionError("teaching your voice needs a microphone",
                              "leave out --text, or teach from recordings: "
                              "companion voice teach --from FOLDER")
-    content = TeachContent.load()
-    vocabulary = Vocabulary.load()
-    phrases = teaching_phrases(vocabulary, _disclosure())
-    prompts = content.prompts
-    speaker = AudioSpeaker(voice=settings.voice, rate_wpm=settings.rate_wpm,
-                           device=settings.output_device)
-    done = threading.Event()
+    vocabulary = teach_vocabulary()
+    prompts, extra = load_teach_content(vocabulary, disclosure)
+    keepers: list[TakeKeeper] = []
 
-    def say(text: str) -> None:
-        done.clear()
-        print(text, flush=True)
-        speaker.speak("voice", text, False, lambda _id: done.set())
-        done.wait(30.0)
+    def setup(session: Session) -> None:
+        shell = session.runtime.shell
+        recorder = TakeRecorder(shell.recognizer) if shell.recognizer is not None else None
+        if recorder is None:
+            shell.screen.warn("Teaching needs the microphone, and it is not working, so "
+                              "nothing can be learned this time.")
+        shell.recognizer = recorder
+        keepers.append(TakeKeeper(session, recorder))
 
-    try:
-        mic = MicInput(device=settings.input_device)
-        mic.start()
-    except AudioError:
-        speaker.close()
-        raise
-    recognizer = PocketsphinxRecognizer()
-    typed = _typed_lines()
-    takes: list[Take] = []
-    stopped = False
-    try:
-        say(prompts["intro"])
-        for number, phrase in enumerate(phrases, 1):
-            for attempt in range(content.takes_per_phrase):
-                print(f"[{number}/{len(phrases)}] take {attempt + 1} of "
-                      f"{content.takes_per_phrase}: {phrase}", flush=True)
-                say(prompts["say_this"].format(phrase=phrase) if attempt == 0
-                    else prompts["again"])
-                mic.drain()
-                print("(listening)", flush=True)
-                heard = record_take(mic, typed)
-                if heard is None:
-                    say(prompts["nothing_heard"])
-                    continue
-                word = heard if isinstance(heard, str) else \
-                    _control_word(recognizer, heard, phrase)
-                if word == "stop":
-                    stopped = True
-                    break
-                if word == "skip":
-                    say(prompts["skipped"])
-                    break
-                if isinstance(heard, np.ndarray):
-                    takes.append(Take(phrase, heard))
-            if stopped:
-                break
-        if len(takes) < MIN_TAKES:
-            say(prompts["too_few"])
-            return 1
-        say(prompts["stopped"] if stopped else prompts["done"])
-        started = time.monotonic()
-        profile = teach(takes)
-        print(f"Learned your voice from {profile.takes} takes in "
-              f"{time.monotonic() - started:.1f} s.", flush=True)
-        say(prompts["ready"])
-    finally:
-        mic.close()
-        speaker.close()
-    figures = check(takes, vocabulary)
-    print(f"Check on {figures['on']}: commands heard right {figures['heard_without']}/"
-          f"{figures['commands']} without the profile, {figures['heard_with']}/"
-          f"{figures['commands']} with it.", flush=True)
-    return 0
+    session = build_session(settings, TeachFlow, prompts, extra, vocabulary=vocabulary,
+                            setup=setup)
+    return session, keepers[0]
 
 
-def _disclosure() -> str | None:
+
+def disclosure_phrase() -> str | None:
     """The person's own disclosure phrase, when they set one (else None)."""
     from companion.rehearse.phrases import PhraseBook
     from companion.store import Store

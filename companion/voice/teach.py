@@ -17,9 +17,9 @@ from companion.intents import Vocabulary
 from companion.normalize import normalize
 from companion.voice import profile as store
 from companion.voice.adapt import Take, adapt
+from companion.voice.flow import MIN_TAKES
 
 METHOD = "map"  # MAP beat MLLR on every condition (docs/decisions/011-personal-voice.md)
-MIN_TAKES = 10  # fewer takes than this teach too little to be worth a profile
 BLOCK = 320  # samples fed to the recognizer at a time, as the live stream does
 
 
