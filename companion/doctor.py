@@ -32,6 +32,21 @@ def _vosk_model() -> str:
     return f"found at {path}"
 
 
+def _voice_profile() -> str:
+    from companion.voice import profile
+    from companion.voice.adapt import tools_missing
+    from companion.voice.model_files import TOOLS_FIX
+
+    taught = profile.load()  # a damaged one raises VoiceProfileError with its fix
+    if taught is None:
+        missing = tools_missing()
+        tools = (f"; teaching needs {missing[0]} ({TOOLS_FIX})" if missing
+                 else "; teach one with: companion voice teach")
+        return "none (optional)" + tools
+    return (f"taught {taught.taught_at} from {taught.takes} takes; the built-in "
+            "recognizer uses it")
+
+
 def _speech() -> str:
     from companion.tts import SpeechRenderer
 
@@ -87,6 +102,7 @@ def run_checks(args: argparse.Namespace) -> list[str]:
     checks: list[tuple[str, Check]] = [
         ("recognizer", _recognizer(args)),
         ("vosk model", _vosk_model),
+        ("voice profile", _voice_profile),
         ("speech", _speech),
         ("audio", _audio),
         ("content", _content),

@@ -260,7 +260,8 @@ def test_doctor_checks_every_part_on_the_virtual_devices(
                            "pocketsphinx"], env=env, capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    for part in ("recognizer", "vosk model", "speech", "audio", "content", "store"):
+    for part in ("recognizer", "vosk model", "voice profile", "speech", "audio", "content",
+                 "store"):
         assert f"ok   {part}: " in done.stdout, done.stdout
     (companion_home / "config").mkdir(exist_ok=True)
     (companion_home / "config" / "settings.toml").write_text('region = "Atlantis"\n')

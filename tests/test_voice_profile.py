@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from companion.cli import main
+from companion.doctor import _voice_profile as doctor_check
 from companion.recognition.base import Grammar
 from companion.recognition.engines import open_recognizer
 from companion.voice import profile as store
@@ -81,6 +82,8 @@ def test_a_damaged_profile_gives_one_message_and_listening_goes_on(
         (base / "model" / "sendump").unlink()
     with pytest.raises(store.VoiceProfileError):
         store.load()
+    with pytest.raises(store.VoiceProfileError, match="voice forget"):
+        doctor_check()  # `companion doctor` prints the message and the fix
     warnings: list[str] = []
     rec = open_recognizer("pocketsphinx", warn=warnings.append)
     rec.set_grammar(Grammar(phrases=("next", "stop")))
@@ -95,6 +98,7 @@ def test_show_reports_what_was_taught(tmp_path: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "3 (" in out and "2 x next" in out and "1/2 without" in out and "2/2 with" in out
     assert json.loads((store.folder() / "profile.json").read_text())["check"]["heard_with"] == 2
+    assert "from 3 takes" in doctor_check()
 
 
 needs_tools = pytest.mark.skipif(not tools_available() or bool(tools_missing()),

@@ -25,10 +25,9 @@ from companion.errors import EngineError
 from companion.normalize import normalize
 from companion.recognition.bandwidth import decoder_view
 from companion.recognition.base import FRAME
-from companion.voice.model_files import base_files, stock_model
+from companion.voice.model_files import TOOLS_FIX, base_files, stock_model
 
 SPHINXTRAIN = Path("/usr/lib/sphinxtrain")
-TOOLS_FIX = "sudo apt-get install sphinxtrain sphinxbase-utils pocketsphinx"
 METHODS = ("map", "mllr")
 # The feature extraction of the stock model (its feat.params), for sphinx_fe.
 FRONT_END = ("-lowerf", "130", "-upperf", "6800", "-nfilt", "25", "-transform", "dct",

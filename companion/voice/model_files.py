@@ -19,8 +19,10 @@ import numpy as np
 
 from companion.errors import EngineError
 from companion.paths import cache_dir
+from companion.recognition.sphinx_decoder import model_path
 
 MDEF_CONVERT = "pocketsphinx_mdef_convert"  # Debian package ``pocketsphinx``
+TOOLS_FIX = "sudo apt-get install sphinxtrain sphinxbase-utils pocketsphinx"
 SENDUMP_LOG_BASE = 1.0001  # a sendump byte b is the log-probability -(b << shift) in this base
 DEFAULT_MIXW_SHIFT = 10
 BYTE_ORDER_MARK = 0x11223344
@@ -28,9 +30,7 @@ BYTE_ORDER_MARK = 0x11223344
 
 def stock_model() -> Path:
     """The acoustic model folder of the pocketsphinx wheel (means, variances, sendump, ...)."""
-    import pocketsphinx as ps
-
-    return Path(ps.get_model_path()) / "en-us" / "en-us"
+    return model_path() / "en-us"
 
 
 def read_sendump(path: Path) -> np.ndarray:
@@ -89,7 +89,7 @@ def base_files() -> tuple[Path, Path]:
     tool = shutil.which(MDEF_CONVERT)
     if tool is None:
         raise EngineError(f"teaching your voice needs {MDEF_CONVERT}, which is not installed",
-                          "sudo apt-get install pocketsphinx sphinxtrain sphinxbase-utils")
+                          TOOLS_FIX)
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / "mdef.txt.partial"
     done = subprocess.run([tool, "-text", str(model / "mdef"), str(partial)],
