@@ -164,9 +164,11 @@ def dictation_corpus(cache: Path, quick: bool, voices: list[str]) -> list[tuple[
     return items
 
 
-def word_error_rate(lexicon: Path | None, items: list[tuple[Path, str]]) -> dict:
-    """Dictation word error rate over ``items`` (edit distance over reference words)."""
-    rec = PocketsphinxRecognizer(lexicon=lexicon)
+def word_error_rate(lexicon: Path | None, items: list[tuple[Path, str]],
+                    **options: object) -> dict:
+    """Dictation word error rate over ``items`` (edit distance over reference words);
+    ``options`` go to the recognizer."""
+    rec = PocketsphinxRecognizer(lexicon=lexicon, **options)
     errors = words = 0
     for path, reference in items:
         rec.reset()

@@ -30,14 +30,23 @@ import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_recognition import corpus, run, summarize, voices_of  # noqa: E402
+from bench_recognition import (  # noqa: E402
+    NON_COMMANDS,
+    corpus,
+    run,
+    summarize,
+    voices_of,
+    word_error_rate,
+)
 
 from companion.intents import Vocabulary  # noqa: E402
+from companion.normalize import normalize  # noqa: E402
 from companion.recognition.base import LEXICON  # noqa: E402
 from companion.safety import Safety  # noqa: E402
 from companion.voice.adapt import Take, adapt  # noqa: E402
@@ -80,6 +89,7 @@ def main() -> None:
     profiles = Path(tempfile.mkdtemp(prefix="bench-voice-"))
     teaching: dict[str, dict[str, float]] = {}
     jobs = []
+    dictation: list[tuple[str, Any]] = []
     with ProcessPoolExecutor(max_workers=2) as pool:
         for voice in voices:
             takes = takes_for(voice, args.cache)
@@ -97,6 +107,9 @@ def main() -> None:
             jobs += [(voice, method, pool.submit(run, "shipped", items, LEXICON, args.cache,
                                                  **options[method]))
                      for method in METHODS]
+            spoken = [(synth(s, voice, args.cache), normalize(s)) for s in NON_COMMANDS]
+            dictation += [(method, pool.submit(word_error_rate, LEXICON, spoken,
+                                               **options[method])) for method in METHODS]
         results: dict[str, list[dict]] = {m: [] for m in METHODS}
         per_voice: dict[str, dict[str, dict]] = {}
         for voice, method, future in jobs:
@@ -106,9 +119,15 @@ def main() -> None:
             per_voice.setdefault(voice, {})[method] = {
                 k: summary[k] for k in ("command_accuracy", "command_accuracy_se",
                                         "false_activations", "false_activations_se")}
+        errors = {m: [0.0, 0] for m in METHODS}  # the voices' sentences, all together
+        for method, future in dictation:
+            wer = future.result()
+            errors[method][0] += wer["dictation_wer"] * wer["dictation_words"]
+            errors[method][1] += wer["dictation_words"]
     report = {"voices": args.voices, "voice_names": voices, "order": args.order,
               "teaching": teaching, "per_voice": per_voice,
-              "overall": {m: summarize(results[m]) for m in METHODS}}
+              "overall": {m: summarize(results[m]) for m in METHODS},
+              "dictation_wer": {m: round(e / max(n, 1), 3) for m, (e, n) in errors.items()}}
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if not args.json_only:
         print_table(report)
@@ -140,6 +159,8 @@ def print_table(report: dict) -> None:
     for voice, figures in report["per_voice"].items():
         print(f"  accuracy {voice:17s}" + "".join(
             f"{figures[m]['command_accuracy']!s:>18s}" for m in METHODS))
+    print(f"{'dictation WER (sentences)':28s}" + "".join(
+        f"{report['dictation_wer'][m]:>18.3f}" for m in METHODS))
     seconds = [t[m] for t in report["teaching"].values() for m in ("map",)]
     print(f"teaching (map) seconds: median {sorted(seconds)[len(seconds) // 2]}, "
           f"max {max(seconds)}; takes per voice "
