@@ -174,3 +174,18 @@ def test_teach_from_a_folder_then_listen_uses_it(tmp_path: Path,
     assert main(["listen", "--from", str(wav), "--engine", "pocketsphinx"]) == 0
     assert main(["listen", "--from", str(wav), "--engine", "pocketsphinx",
                  "--no-voice-profile"]) == 0
+
+
+def test_teaching_by_keyboard_alone_says_what_to_do_instead(
+        capsys: pytest.CaptureFixture) -> None:
+    assert main(["voice", "teach", "--text"]) != 0
+    err = capsys.readouterr().err
+    assert "needs a microphone" in err and "companion voice teach --from FOLDER" in err
+
+
+def test_takes_tsv_mistakes_name_the_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "takes.tsv").write_text("a.wav next\n", encoding="utf-8")
+    assert main(["voice", "teach", "--from", str(tmp_path)]) != 0
+    err = capsys.readouterr().err
+    assert "takes.tsv, line 1" in err and "tab" in err
+    assert store.load() is None
