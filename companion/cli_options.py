@@ -51,3 +51,16 @@ def handler(module: str, name: str) -> Callable[[argparse.Namespace], int]:
 
     run.__name__ = name
     return run
+
+
+def confirmed(what: str, where: Path, word: str) -> bool:
+    """Ask before deleting ``what`` for good: True only when ``word`` is typed back."""
+    print(f"This deletes {what} from this machine, for good ({where}).")
+    try:
+        typed = input(f"Type {word} to confirm: ")
+    except EOFError:
+        typed = ""
+    if typed.strip().lower() != word:
+        print("Nothing was deleted.")
+        return False
+    return True

@@ -69,3 +69,12 @@ def read_wav(path: str | Path) -> np.ndarray:
     if rate != TARGET_HZ:
         mono = resample(mono, rate, TARGET_HZ).astype(np.float64)
     return np.clip(np.round(mono), -32768, 32767).astype(np.int16)
+
+
+def write_wav(path: str | Path, samples: np.ndarray) -> None:
+    """Write int16 mono samples at 16 kHz as a WAV (the form ``read_wav`` returns)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(TARGET_HZ)
+        out.writeframes(np.asarray(samples, dtype="<i2").reshape(-1).tobytes())

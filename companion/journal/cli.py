@@ -183,6 +183,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _delete_all(yes: bool) -> int:
+    from companion.cli_options import confirmed
     from companion.store import Store, StoreError, default_path
 
     path = default_path()
@@ -194,15 +195,8 @@ def _delete_all(yes: bool) -> int:
             what = f"all {journal.count()} journal entries and the session history"
     except StoreError:
         what = "the damaged database"
-    if not yes:
-        print(f"This deletes {what} from this machine, for good ({path}).")
-        try:
-            typed = input(f"Type {CONFIRM_WORD} to confirm: ")
-        except EOFError:
-            typed = ""
-        if typed.strip().lower() != CONFIRM_WORD:
-            print("Nothing was deleted.")
-            return 1
+    if not yes and not confirmed(what, path, CONFIRM_WORD):
+        return 1
     removed = Store.remove_files(path)
     print(f"Deleted {what} ({len(removed)} files).")
     return 0

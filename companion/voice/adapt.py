@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from companion.audio.wav import write_wav
 from companion.errors import EngineError
 from companion.normalize import normalize
 from companion.recognition.bandwidth import decoder_view
@@ -92,18 +93,11 @@ def pronunciations(words: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _write_wav(path: Path, samples: np.ndarray) -> None:
+def _write_take(path: Path, samples: np.ndarray) -> None:
     """The take as the decoder is given it (over the same faint floor), as a WAV."""
-    import wave
-
     data = np.asarray(samples, dtype=np.int16).reshape(-1)
-    view = np.concatenate([decoder_view(data[i:i + FRAME], False)
-                           for i in range(0, data.size, FRAME)]) if data.size else data
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(view.astype("<i2").tobytes())
+    write_wav(path, np.concatenate([decoder_view(data[i:i + FRAME], False)
+                                    for i in range(0, data.size, FRAME)]) if data.size else data)
 
 
 def adapt(takes: Sequence[Take], out: Path, method: str = "map") -> Adapted:
@@ -131,7 +125,7 @@ def adapt(takes: Sequence[Take], out: Path, method: str = "map") -> Adapted:
             if not text or any(w not in lexicon for w in text.split()):
                 continue
             ids.append(f"t{i:04d}")
-            _write_wav(work / f"{ids[-1]}.wav", take.samples)
+            _write_take(work / f"{ids[-1]}.wav", take.samples)
             lines.append(f"<s> {text} </s> ({ids[-1]})")
         if not ids:
             raise ValueError("no take has words the recognizer's dictionary knows")

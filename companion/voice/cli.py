@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from companion.cli_options import add_voice_options, handler
+from companion.cli_options import add_voice_options, confirmed, handler
 
 CONFIRM_WORD = "forget"
 
@@ -94,15 +93,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if not base.exists():
         print("There is no voice profile on this machine.")
         return 0
-    if not args.yes:
-        print(f"This deletes your voice profile and its recordings, for good ({base}).")
-        try:
-            typed = input(f"Type {CONFIRM_WORD} to confirm: ")
-        except EOFError:
-            typed = ""
-        if typed.strip().lower() != CONFIRM_WORD:
-            print("Nothing was deleted.")
-            return 1
+    if not args.yes and not confirmed("your voice profile and its recordings", base,
+                                      CONFIRM_WORD):
+        return 1
     removed = store.forget()
-    print(f"Deleted the voice profile ({len(removed)} files).", file=sys.stdout)
+    print(f"Deleted the voice profile ({len(removed)} files).")
     return 0

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import wave
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -22,15 +21,16 @@ from typing import Any
 
 import numpy as np
 
+from companion.audio.wav import write_wav
 from companion.errors import CompanionError
 from companion.paths import data_dir
+from companion.recognition.base import SAMPLE_RATE_HZ
 
 FOLDER = "voice"
 MANIFEST = "profile.json"
 MODEL, TAKES = "model", "takes"
 TAKES_LIST = "takes.tsv"
 FORMAT_VERSION = 1
-SAMPLE_RATE_HZ = 16_000
 
 
 class VoiceProfileError(CompanionError):
@@ -114,14 +114,6 @@ def decoder_options(where: Path | None = None) -> dict[str, str]:
             for option, entry in profile.files.items()}
 
 
-def _write_take(path: Path, samples: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE_HZ)
-        out.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-
-
 @contextmanager
 def _owner_only() -> Iterator[None]:
     old = os.umask(0o077)
@@ -150,7 +142,7 @@ def save(model_folder: Path, options: Mapping[str, str], method: str,
         lines: list[str] = []
         counts: dict[str, int] = {}
         for i, (phrase, samples) in enumerate(takes):
-            _write_take(fresh / TAKES / f"take-{i:03d}.wav", samples)
+            write_wav(fresh / TAKES / f"take-{i:03d}.wav", samples)
             lines.append(f"take-{i:03d}.wav\t{phrase}")
             counts[phrase] = counts.get(phrase, 0) + 1
         (fresh / TAKES / TAKES_LIST).write_text("\n".join(lines) + "\n", encoding="utf-8")
