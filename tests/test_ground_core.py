@@ -263,6 +263,14 @@ def test_pause_and_resume_hold_the_count() -> None:
     assert counts == ["Four."]
 
 
+def test_resume_says_the_step_again_not_the_pause() -> None:
+    d = walk_to("body")
+    d.hear("pause")
+    d.hear("what")  # while paused: the pause is said again
+    out = d.hear("resume")
+    assert said(out) == ["resumed", "body"]
+
+
 def test_slower_and_faster_change_rate_and_repeat() -> None:
     d = walk_to("body")
     out = d.hear("slow down")

@@ -81,6 +81,18 @@ def test_a_command_phrase_said_back_is_a_take_not_the_command() -> None:
     assert kept(out) == ["stop"] and not flow.ended
 
 
+def test_while_paused_nothing_is_kept() -> None:
+    driver = teaching()
+    driver.send(ev.Started())
+    flow = driver.flow
+    assert isinstance(flow, TeachFlow)
+    driver.hear("pause")
+    out = driver.hear(flow.phrases[0])
+    assert not kept(out) and said(out) == ["paused"]
+    out = driver.hear("resume")
+    assert said(out) == ["resumed", "say_this"]
+
+
 def test_skip_moves_on_and_stop_with_too_few_takes_learns_nothing() -> None:
     driver = teaching()
     driver.send(ev.Started())

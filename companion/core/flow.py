@@ -273,15 +273,22 @@ class Flow:
                 self.say("resumed")
                 self.on_resume()
             else:
-                self.say("paused", listen=True)
+                self._say_paused()
         elif intent == "pause":
             self.paused = True
             self.on_pause()
-            self.say("paused", listen=True)
+            self._say_paused()
         elif intent == "resume":
             self._repeat()
         else:
             self.on_intent(text, intent)
+
+    def _say_paused(self) -> None:
+        """Say the session is paused and listen, keeping the step's own prompt as the one
+        "repeat" and "resume" say again."""
+        step_say = self._last_say
+        self.say("paused", listen=True)
+        self._last_say = step_say
 
     def on_intent(self, text: str, intent: str | None) -> None:
         """Hook: a step command or a free answer (``intent`` None) arrived."""

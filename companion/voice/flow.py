@@ -139,7 +139,8 @@ class TeachFlow(Flow):
                 self._learned(event)
             return self.out
         if (isinstance(event, ev.Heard) and self.state == "taking" and not self.ended
-                and normalize(event.text) == self._phrase() and not event.overheard):
+                and not self.paused and normalize(event.text) == self._phrase()
+                and not event.overheard):
             self.out = [fx.CancelTimer(SILENCE_TIMER)]
             self._took()
             return self.out
