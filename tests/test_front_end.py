@@ -71,3 +71,12 @@ def test_a_telephone_band_microphone_is_made_out_and_levels_are_reported(
     levels = full.input_levels()
     assert levels.speech_dbfs is not None and -40 < levels.speech_dbfs < 0
     assert levels.noise_dbfs is not None and levels.noise_dbfs < levels.speech_dbfs - 20
+
+
+def test_unfiltered_the_frames_pass_as_they_came_and_speech_is_still_made_out(
+        audio_dir: Path) -> None:
+    """Vosk's front end: no filtering (its models hear noisy audio as it comes)."""
+    samples = read_samples(synth("please keep going with me", "slt", audio_dir))
+    out = frames(FrontEnd(filtered=False), samples)
+    assert all(f.clean is f.raw for f in out)
+    assert any(f.speech for f in out) and not any(f.speech for f in out[:5])

@@ -67,7 +67,9 @@ class FrontEnd:
     so it is kept across recognizer resets.
     """
 
-    def __init__(self, config: FrontEndConfig | None = None) -> None:
+    def __init__(self, config: FrontEndConfig | None = None, filtered: bool = True) -> None:
+        """``filtered`` off: the engine hears the audio as it came, so no frame is
+        filtered (``clean`` is the frame itself) and no time is spent on it."""
         import pocketsphinx as ps
 
         self.config = config or FrontEndConfig()
@@ -76,7 +78,7 @@ class FrontEnd:
         self._floor = NoiseFloor(c.floor_window_frames, c.floor_margin_db, c.hangover_frames,
                                  c.fall_db)
         self._band = BandWatch()
-        self._denoiser = Denoiser()
+        self._denoiser = Denoiser() if filtered else None
         self._speech_db: deque[float] = deque(maxlen=self.config.level_frames)
 
     def frame(self, frame: np.ndarray, learn: bool) -> FrontFrame:
@@ -88,8 +90,8 @@ class FrontEnd:
         if speech:
             self._band.take(frame)
             self._speech_db.append(self._floor.last_db)
-        return FrontFrame(frame, self._denoiser.clean(frame, learn=learn), speech,
-                          self._floor.last_db)
+        clean = frame if self._denoiser is None else self._denoiser.clean(frame, learn=learn)
+        return FrontFrame(frame, clean, speech, self._floor.last_db)
 
     def fallen_away(self, peak_db: float) -> bool:
         """The last frame is quiet: near the floor, or far under ``peak_db``."""
@@ -102,8 +104,8 @@ class FrontEnd:
 
     @property
     def noise(self) -> np.ndarray:
-        """The noise spectrum the filter takes out now."""
-        return self._denoiser.noise
+        """The noise spectrum the filter takes out now (none when not filtering)."""
+        return self._denoiser.noise if self._denoiser is not None else np.zeros(0)
 
     def input_levels(self) -> InputLevels:
         """Band, room noise and speech level as measured so far (``listen --live``)."""

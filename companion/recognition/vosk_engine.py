@@ -124,7 +124,7 @@ class VoskRecognizer:
         self._vosk = vosk
         self._model = load_model(model_path)
         self._verifier: Verifier[WordSignals] = verifier or ConfidenceLimits()
-        self._front = FrontEnd(front_end)
+        self._front = FrontEnd(front_end, filtered=False)  # Vosk hears the audio as it came
         self._endpoint: Endpointer[None] = Endpointer(endpoint)
         self._timing: Timing | None = None  # the shared endpointer's view of the utterance
         self._pending_audio = np.zeros(0, np.int16)  # less than a front-end frame
